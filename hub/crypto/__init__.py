@@ -1,0 +1,1 @@
+"""Key material and cryptography. Knows no STIX and no HTTP."""

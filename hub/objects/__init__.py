@@ -1,0 +1,1 @@
+"""STIX objects in collections: publishing (ingest) and reading, independent of HTTP."""

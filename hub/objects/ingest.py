@@ -1,0 +1,287 @@
+"""Publishing: validate, check ownership, decide recipients, store versions and grants.
+
+TAXII 2.1 §5.4 (Add Objects) semantics: each object succeeds or fails on its own and is
+reported in the status resource (§4.3.1); the successful ones are stored with their grants in one
+transaction, so nothing half-written stays behind.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy.orm import Session
+
+from hub.errors import Forbidden, NotFound
+from hub.sharing.floor import DEFAULT_TLP, Party, effective_tlp, recipients
+from hub.stix import TLP_MARKING_IDS, StixValidationError, validate_object
+from hub.store import objects as repo
+from hub.store import statuses
+from hub.store.db import Database
+from hub.store.models import Collection, Status
+from hub.store.tenants import audience_tenant_ids, collection_by_id, tenant_profiles
+from hub.timeutil import format_micros, micros, now_micros
+from hub.types import TenantScope
+
+__all__ = ["Outcome", "Publisher", "ingest", "regrant_collection", "writable_collection"]
+
+
+@dataclass(frozen=True, slots=True)
+class Publisher:
+    """Who publishes: a tenant scope, or the hub itself (`system`).
+
+    The hub's own objects (TLP marking definitions, tenant identities) skip the ownership check
+    and, carrying no TLP marking, are public (CLEAR) rather than the tenants' default AMBER.
+    """
+
+    scope: TenantScope
+    system: bool = False
+
+    @property
+    def default_tlp(self) -> str:
+        """TLP of an object that carries none."""
+        return "clear" if self.system else DEFAULT_TLP
+
+
+@dataclass(slots=True)
+class Outcome:
+    """The fate of one object of an envelope (TAXII 2.1 §4.3.1 status details)."""
+
+    id: str
+    version: str | None
+    message: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"id": self.id}
+        if self.version:
+            d["version"] = self.version
+        if self.message:
+            d["message"] = self.message
+        return d
+
+
+@dataclass(slots=True)
+class _Candidate:
+    obj: dict[str, Any]
+    object_id: str
+    version_str: str | None
+    new: repo.NewVersion
+    tlp: str
+
+
+@dataclass(slots=True)
+class _Result:
+    successes: list[Outcome] = field(default_factory=list)
+    failures: list[Outcome] = field(default_factory=list)
+
+
+def writable_collection(session: Session, scope: TenantScope, collection_id: str) -> Collection:
+    """The collection if `scope` may write it; 404 if it may not even see it, else 403."""
+    col = collection_by_id(session, collection_id)
+    if col is None or not (scope.matches_any(col.readers) or scope.matches_any(col.writers)):
+        raise NotFound("No such collection")
+    if not scope.matches_any(col.writers):
+        raise Forbidden("This client's tenant may not write to this collection")
+    return col
+
+
+def _party(scope: TenantScope) -> Party:
+    return Party(scope.tenant_id, scope.slug, scope.kind, scope.communities)
+
+
+def _validate(
+    raw: Any, publisher: Publisher, allow_custom: bool
+) -> tuple[_Candidate | None, Outcome | None]:
+    object_id = raw.get("id") if isinstance(raw, dict) else None
+    label = object_id if isinstance(object_id, str) else "(no id)"
+    try:
+        info = validate_object(raw, allow_custom=allow_custom)
+    except StixValidationError as exc:
+        version = raw.get("modified") if isinstance(raw, dict) else None
+        return None, Outcome(label, version if isinstance(version, str) else None, exc.reason)
+    obj: dict[str, Any] = raw
+    version_dt = info.modified or info.created
+    version_str = obj.get("modified") or obj.get("created")
+    if not publisher.system:
+        if info.created_by_ref is None and not info.is_sco:
+            return None, Outcome(info.id, version_str, "created_by_ref is required")
+        if info.created_by_ref is not None and info.created_by_ref != publisher.scope.identity_id:
+            return None, Outcome(
+                info.id,
+                version_str,
+                f"created_by_ref must be this tenant's identity {publisher.scope.identity_id}",
+            )
+    tlp = effective_tlp(obj, info.tlp, TLP_MARKING_IDS, default=publisher.default_tlp)
+    new = repo.NewVersion(
+        object_id=info.id,
+        type=info.type,
+        spec_version=info.spec_version,
+        created=micros(info.created) if info.created else None,
+        version=micros(version_dt) if version_dt else -1,
+        owner_id=publisher.scope.tenant_id,
+        tlp=tlp,
+        revoked=info.revoked,
+        body=orjson.dumps(obj),
+    )
+    return _Candidate(obj, info.id, version_str, new, tlp), None
+
+
+def ingest(
+    db: Database,
+    publisher: Publisher,
+    collection_id: str,
+    objects: Sequence[Any],
+    *,
+    now: datetime | None = None,
+) -> Status:
+    """Publish `objects` to a collection and return the stored TAXII status resource."""
+    request_ts = now or datetime.now(UTC)
+    with db.session() as session:
+        col = writable_collection(session, publisher.scope, collection_id)
+        allow_custom = col.allow_custom
+    result = _Result()
+    candidates: list[_Candidate] = []
+    for raw in objects:
+        cand, failure = _validate(raw, publisher, allow_custom)
+        if failure:
+            result.failures.append(failure)
+        elif cand:
+            candidates.append(cand)
+
+    with db.write_session() as session:
+        repo.lock_collection(session, collection_id)
+        stored = repo.existing_versions(session, collection_id, {c.object_id for c in candidates})
+        accepted: list[_Candidate] = []
+        seen: set[tuple[str, int]] = set()
+        for cand in candidates:
+            key = (cand.object_id, cand.new.version)
+            prior = stored.get(cand.object_id)
+            if prior and prior[0] != publisher.scope.tenant_id and not publisher.system:
+                result.failures.append(
+                    Outcome(cand.object_id, cand.version_str, "object belongs to another publisher")
+                )
+                continue
+            unversioned = cand.new.version < 0
+            if key in seen or (prior and (cand.new.version in prior[1] or unversioned)):
+                result.successes.append(
+                    Outcome(cand.object_id, cand.version_str, "already stored; unchanged")
+                )
+                continue
+            seen.add(key)
+            accepted.append(cand)
+        if accepted:
+            start = max(now_micros(), repo.last_date_added(session, collection_id) + 1)
+            for i, cand in enumerate(accepted):
+                if cand.new.version < 0:  # no modified/created: the version is date_added
+                    cand.new.version = start + i
+            seqs = repo.insert_versions(session, collection_id, [c.new for c in accepted], start)
+            _grant(session, publisher, col, accepted, seqs, start)
+            for cand in accepted:
+                result.successes.append(
+                    Outcome(cand.object_id, cand.version_str or format_micros(cand.new.version))
+                )
+        status = statuses.create(
+            session,
+            Status(
+                id=str(uuid.uuid4()),
+                tenant_id=publisher.scope.tenant_id,
+                collection_id=collection_id,
+                status="complete",
+                request_timestamp=request_ts,
+                total_count=len(objects),
+                success_count=len(result.successes),
+                failure_count=len(result.failures),
+                pending_count=0,
+                successes=[o.as_dict() for o in result.successes],
+                failures=[o.as_dict() for o in result.failures],
+                pendings=[],
+            ),
+        )
+    return status
+
+
+def _grant(
+    session: Session,
+    publisher: Publisher,
+    col: Collection,
+    accepted: Sequence[_Candidate],
+    seqs: Sequence[int],
+    start: int,
+) -> None:
+    """Decide who may read each new version and store the grants (write-time visibility)."""
+    reader_ids = audience_tenant_ids(session, col.readers)
+    readers = [Party(*profile) for profile in tenant_profiles(session, reader_ids)]
+    pub = _party(publisher.scope)
+    latest = repo.current_latest(session, col.id, {c.object_id for c in accepted})
+    grants: list[repo.GrantRow] = []
+    demoted: list[tuple[int, str, int]] = []
+    by_tlp: dict[str, list[int]] = {}
+    for i, (cand, seq) in enumerate(zip(accepted, seqs, strict=True)):
+        tlp = cand.tlp
+        if tlp not in by_tlp:
+            by_tlp[tlp] = recipients(tlp, pub, readers)
+        for reader_id in by_tlp[tlp]:
+            key = (reader_id, cand.object_id)
+            current = latest.get(key)
+            is_latest = current is None or cand.new.version > current
+            if is_latest:
+                if current is not None:
+                    demoted.append((reader_id, cand.object_id, current))
+                latest[key] = cand.new.version
+            grants.append(
+                repo.GrantRow(
+                    reader_id=reader_id,
+                    date_added=start + i,
+                    version_seq=seq,
+                    object_id=cand.object_id,
+                    type=cand.new.type,
+                    spec_version=cand.new.spec_version,
+                    version=cand.new.version,
+                    is_latest=is_latest,
+                )
+            )
+    # A version demoted and then superseded again within this envelope is inserted as not latest.
+    pending_latest = {(r, o): v for (r, o), v in latest.items()}
+    for g in grants:
+        g.is_latest = pending_latest.get((g.reader_id, g.object_id)) == g.version
+    inserted = {(g.reader_id, g.object_id, g.version) for g in grants}
+    repo.insert_grants(session, col.id, grants, [d for d in demoted if d not in inserted])
+
+
+def regrant_collection(session: Session, col: Collection) -> int:
+    """Re-evaluate every grant of a collection (its audience or a tenant's communities changed).
+
+    Runs in the caller's write transaction; returns the number of grants now in force.
+    """
+    readers = [Party(*p) for p in tenant_profiles(session, audience_tenant_ids(session, col.readers))]
+    publishers = {p[0]: Party(*p) for p in tenant_profiles(session, repo.owners(session, col.id))}
+    repo.delete_grants(session, col.id)
+    decided: dict[tuple[int, str], list[int]] = {}
+    total = 0
+    for rows in repo.iter_versions(session, col.id):
+        grants: list[repo.GrantRow] = []
+        for r in rows:
+            key = (r.owner_id, r.tlp)
+            if key not in decided:
+                decided[key] = recipients(r.tlp, publishers[r.owner_id], readers)
+            grants.extend(
+                repo.GrantRow(
+                    reader_id=reader_id,
+                    date_added=r.date_added,
+                    version_seq=r.seq,
+                    object_id=r.object_id,
+                    type=r.type,
+                    spec_version=r.spec_version,
+                    version=r.version,
+                    is_latest=False,
+                )
+                for reader_id in decided[key]
+            )
+        repo.insert_grants(session, col.id, grants)
+        total += len(grants)
+    repo.refresh_latest(session, col.id)
+    return total

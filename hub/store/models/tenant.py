@@ -1,0 +1,29 @@
+"""Tenants: the organisations that publish and subscribe (national cells, partners, the operator)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from hub.store.models._base import JsonDocument
+
+__all__ = ["Tenant"]
+
+
+class Tenant(SQLModel, table=True):
+    """One organisation; `identity_id` is the STIX identity it publishes as."""
+
+    __tablename__ = "tenant"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=64, unique=True)
+    name: str = Field(max_length=200)
+    kind: str = Field(max_length=32)
+    country: str | None = Field(default=None, max_length=2)
+    identity_id: str = Field(max_length=64, unique=True)
+    identity: dict[str, Any] = Field(sa_column=sa.Column(JsonDocument(), nullable=False))
+    active: bool = Field(default=True)
+    created_at: datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))

@@ -1,0 +1,374 @@
+"""Every query on STIX object versions and the grants that make them visible.
+
+Writes go through Core `executemany` (the ORM's unit of work is several times slower for bulk
+rows). Reads are range scans of the reader's own grants in `date_added` order, joined to the
+stored bytes of exactly the versions returned: a page never touches objects it will not serve.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from hub.store.models import Grant, ObjectVersion
+from hub.types import TenantScope
+
+__all__ = [
+    "GrantRow",
+    "NewVersion",
+    "PageQuery",
+    "VersionFilter",
+    "current_latest",
+    "delete_versions",
+    "existing_versions",
+    "insert_grants",
+    "insert_versions",
+    "last_date_added",
+    "lock_collection",
+    "page_grants",
+    "page_objects",
+    "refresh_latest",
+    "delete_grants",
+    "iter_versions",
+    "owners",
+    "version_owners",
+]
+
+G = Grant.__table__  # type: ignore[attr-defined]
+V = ObjectVersion.__table__  # type: ignore[attr-defined]
+_CHUNK = 500
+
+
+@dataclass(slots=True)
+class NewVersion:
+    """A validated object version about to be stored."""
+
+    object_id: str
+    type: str
+    spec_version: str
+    created: int | None
+    version: int
+    owner_id: int
+    tlp: str | None
+    revoked: bool
+    body: bytes
+
+
+@dataclass(slots=True)
+class GrantRow:
+    """Reader `reader_id` may read the version stored at `date_added`."""
+
+    reader_id: int
+    date_added: int
+    version_seq: int
+    object_id: str
+    type: str
+    spec_version: str
+    version: int
+    is_latest: bool
+
+
+@dataclass(frozen=True, slots=True)
+class VersionFilter:
+    """TAXII 2.1 §3.4.3 `match[version]`: any of last, first, all, or exact timestamps."""
+
+    last: bool = True
+    first: bool = False
+    all: bool = False
+    exact: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class PageQuery:
+    """One page of a reader's view of a collection, keyset-paginated on `date_added`."""
+
+    collection_id: str
+    limit: int
+    after: int | None = None  # exclusive lower bound on date_added (added_after or next)
+    ids: frozenset[str] = frozenset()
+    types: frozenset[str] = frozenset()
+    spec_versions: frozenset[str] = frozenset()
+    versions: VersionFilter = field(default_factory=VersionFilter)
+
+
+def lock_collection(session: Session, collection_id: str) -> None:
+    """Serialise writers of one collection until commit, so `date_added` order is commit order.
+
+    Readers paging with `next` then never miss a version committed behind their position.
+    SQLite write transactions already hold the database's write lock (BEGIN IMMEDIATE).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        key = zlib.crc32(collection_id.encode()) - 2**31
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+
+
+def last_date_added(session: Session, collection_id: str) -> int:
+    """The greatest `date_added` in the collection, or 0."""
+    value = session.execute(
+        sa.select(sa.func.max(V.c.date_added)).where(V.c.collection_id == collection_id)
+    ).scalar()
+    return int(value or 0)
+
+
+def existing_versions(
+    session: Session, collection_id: str, object_ids: Iterable[str]
+) -> dict[str, tuple[int, set[int]]]:
+    """For each stored object id: its owner and the set of versions already stored."""
+    result: dict[str, tuple[int, set[int]]] = {}
+    ids = list(object_ids)
+    for i in range(0, len(ids), _CHUNK):
+        rows = session.execute(
+            sa.select(V.c.object_id, V.c.owner_id, V.c.version).where(
+                V.c.collection_id == collection_id, V.c.object_id.in_(ids[i : i + _CHUNK])
+            )
+        )
+        for object_id, owner_id, version in rows:
+            result.setdefault(object_id, (owner_id, set()))[1].add(version)
+    return result
+
+
+def insert_versions(
+    session: Session, collection_id: str, versions: Sequence[NewVersion], first_date_added: int
+) -> list[int]:
+    """Insert versions with consecutive `date_added` values; return their `seq` keys in order."""
+    if not versions:
+        return []
+    rows = [
+        {
+            "collection_id": collection_id,
+            "object_id": v.object_id,
+            "type": v.type,
+            "spec_version": v.spec_version,
+            "created": v.created,
+            "version": v.version,
+            "date_added": first_date_added + i,
+            "owner_id": v.owner_id,
+            "tlp": v.tlp,
+            "revoked": v.revoked,
+            "body": v.body,
+        }
+        for i, v in enumerate(versions)
+    ]
+    stmt = sa.insert(V).returning(V.c.seq, sort_by_parameter_order=True)
+    return [r[0] for r in session.execute(stmt, rows)]
+
+
+def current_latest(
+    session: Session, collection_id: str, object_ids: Iterable[str]
+) -> dict[tuple[int, str], int]:
+    """(reader, object id) → version currently marked latest for that reader."""
+    result: dict[tuple[int, str], int] = {}
+    ids = list(object_ids)
+    for i in range(0, len(ids), _CHUNK):
+        rows = session.execute(
+            sa.select(G.c.reader_id, G.c.object_id, G.c.version).where(
+                G.c.collection_id == collection_id,
+                G.c.object_id.in_(ids[i : i + _CHUNK]),
+                G.c.is_latest.is_(True),
+            )
+        )
+        for reader_id, object_id, version in rows:
+            result[(reader_id, object_id)] = version
+    return result
+
+
+def insert_grants(
+    session: Session,
+    collection_id: str,
+    grants: Sequence[GrantRow],
+    demoted: Iterable[tuple[int, str, int]] = (),
+) -> None:
+    """Insert grants; clear `is_latest` on the (reader, object id, version) grants superseded."""
+    demote = [{"r": r, "o": o, "v": v} for r, o, v in demoted]
+    if demote:
+        session.execute(
+            sa.update(G)
+            .where(
+                G.c.reader_id == sa.bindparam("r"),
+                G.c.collection_id == collection_id,
+                G.c.object_id == sa.bindparam("o"),
+                G.c.version == sa.bindparam("v"),
+            )
+            .values(is_latest=False),
+            demote,
+        )
+    if grants:
+        session.execute(
+            sa.insert(G),
+            [
+                {
+                    "reader_id": g.reader_id,
+                    "collection_id": collection_id,
+                    "date_added": g.date_added,
+                    "version_seq": g.version_seq,
+                    "object_id": g.object_id,
+                    "type": g.type,
+                    "spec_version": g.spec_version,
+                    "version": g.version,
+                    "is_latest": g.is_latest,
+                }
+                for g in grants
+            ],
+        )
+
+
+def _reader_object_version(agg: Any) -> sa.ScalarSelect[Any]:
+    """Correlated subquery: min/max version among the current row's reader's grants of its object."""
+    g2 = G.alias("g2")
+    return (
+        sa.select(agg(g2.c.version))
+        .where(
+            g2.c.reader_id == G.c.reader_id,
+            g2.c.collection_id == G.c.collection_id,
+            g2.c.object_id == G.c.object_id,
+        )
+        .scalar_subquery()
+    )
+
+
+def _grant_filter(scope: TenantScope, q: PageQuery) -> list[sa.ColumnElement[bool]]:
+    cond: list[sa.ColumnElement[bool]] = [
+        G.c.reader_id == scope.tenant_id,
+        G.c.collection_id == q.collection_id,
+    ]
+    if q.after is not None:
+        cond.append(G.c.date_added > q.after)
+    if q.ids:
+        cond.append(G.c.object_id.in_(sorted(q.ids)))
+    if q.types:
+        cond.append(G.c.type.in_(sorted(q.types)))
+    if q.spec_versions:
+        cond.append(G.c.spec_version.in_(sorted(q.spec_versions)))
+    vf = q.versions
+    if not vf.all:
+        alternatives: list[sa.ColumnElement[bool]] = []
+        if vf.last:
+            alternatives.append(G.c.is_latest.is_(True))
+        if vf.first:
+            alternatives.append(G.c.version == _reader_object_version(sa.func.min))
+        if vf.exact:
+            alternatives.append(G.c.version.in_(sorted(vf.exact)))
+        cond.append(sa.or_(*alternatives) if alternatives else sa.false())
+    return cond
+
+
+def page_grants(
+    session: Session, scope: TenantScope, q: PageQuery
+) -> tuple[list[sa.Row[Any]], bool]:
+    """Manifest rows (object_id, date_added, version, spec_version) and whether more follow."""
+    stmt = (
+        sa.select(G.c.object_id, G.c.date_added, G.c.version, G.c.spec_version)
+        .where(*_grant_filter(scope, q))
+        .order_by(G.c.date_added)
+        .limit(q.limit + 1)
+    )
+    rows = list(session.execute(stmt))
+    return rows[: q.limit], len(rows) > q.limit
+
+
+def page_objects(
+    session: Session, scope: TenantScope, q: PageQuery
+) -> tuple[list[tuple[int, str]], bool]:
+    """(date_added, stored JSON text) of the page's versions, and whether more follow."""
+    page = (
+        sa.select(G.c.date_added, G.c.version_seq)
+        .where(*_grant_filter(scope, q))
+        .order_by(G.c.date_added)
+        .limit(q.limit + 1)
+        .subquery("page")
+    )
+    stmt = (
+        sa.select(page.c.date_added, sa.cast(V.c.body, sa.Text))
+        .select_from(page.join(V, V.c.seq == page.c.version_seq))
+        .order_by(page.c.date_added)
+    )
+    rows = [(r[0], r[1]) for r in session.execute(stmt)]
+    return rows[: q.limit], len(rows) > q.limit
+
+
+def version_owners(
+    session: Session, collection_id: str, object_id: str, versions: Sequence[int]
+) -> list[tuple[int, int]]:
+    """(seq, owner id) of the given versions of one object."""
+    rows = session.execute(
+        sa.select(V.c.seq, V.c.owner_id).where(
+            V.c.collection_id == collection_id,
+            V.c.object_id == object_id,
+            V.c.version.in_(list(versions)),
+        )
+    )
+    return [(r[0], r[1]) for r in rows]
+
+
+def delete_versions(session: Session, collection_id: str, seqs: Sequence[int]) -> int:
+    """Delete versions (their grants go with them); returns how many were deleted."""
+    if not seqs:
+        return 0
+    session.execute(sa.delete(G).where(G.c.version_seq.in_(list(seqs))))
+    result = session.execute(
+        sa.delete(V).where(V.c.collection_id == collection_id, V.c.seq.in_(list(seqs)))
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def refresh_latest(
+    session: Session, collection_id: str, object_ids: Iterable[str] | None = None
+) -> None:
+    """Recompute `is_latest` of every reader's grants of these objects (None: all of them)."""
+    newest = _reader_object_version(sa.func.max)
+    stmt = sa.update(G).values(is_latest=G.c.version == newest)
+    if object_ids is None:
+        session.execute(stmt.where(G.c.collection_id == collection_id))
+        return
+    ids = list(object_ids)
+    for i in range(0, len(ids), _CHUNK):
+        session.execute(
+            stmt.where(G.c.collection_id == collection_id, G.c.object_id.in_(ids[i : i + _CHUNK]))
+        )
+
+
+def delete_grants(session: Session, collection_id: str) -> None:
+    """Drop every grant of a collection (before re-evaluating them all)."""
+    session.execute(sa.delete(G).where(G.c.collection_id == collection_id))
+
+
+def iter_versions(
+    session: Session, collection_id: str, chunk: int = 5000
+) -> Iterator[list[sa.Row[Any]]]:
+    """The collection's versions in date_added order, in chunks, without their bodies."""
+    after = -1
+    while True:
+        rows = list(
+            session.execute(
+                sa.select(
+                    V.c.seq,
+                    V.c.object_id,
+                    V.c.type,
+                    V.c.spec_version,
+                    V.c.version,
+                    V.c.date_added,
+                    V.c.owner_id,
+                    V.c.tlp,
+                )
+                .where(V.c.collection_id == collection_id, V.c.date_added > after)
+                .order_by(V.c.date_added)
+                .limit(chunk)
+            )
+        )
+        if not rows:
+            return
+        yield rows
+        after = rows[-1].date_added
+
+
+def owners(session: Session, collection_id: str) -> set[int]:
+    """Ids of the tenants that published into a collection."""
+    rows = session.execute(
+        sa.select(V.c.owner_id).where(V.c.collection_id == collection_id).distinct()
+    )
+    return {r[0] for r in rows}

@@ -1,0 +1,118 @@
+"""Every query on tenants, communities, memberships and collections."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from hub.store.models import Collection, Community, Membership, Tenant
+
+__all__ = [
+    "audience_tenant_ids",
+    "collection_by_id",
+    "communities_of",
+    "list_collections",
+    "list_communities",
+    "list_tenants",
+    "tenant_by_id",
+    "tenant_by_identity",
+    "tenant_by_slug",
+    "tenant_profiles",
+]
+
+
+def tenant_by_slug(session: Session, slug: str) -> Tenant | None:
+    """The tenant called `slug`, active or not."""
+    return session.scalars(sa.select(Tenant).where(Tenant.slug == slug)).first()
+
+
+def tenant_by_id(session: Session, tenant_id: int) -> Tenant | None:
+    """The tenant with primary key `tenant_id`."""
+    return session.get(Tenant, tenant_id)
+
+
+def tenant_by_identity(session: Session, identity_id: str) -> Tenant | None:
+    """The tenant that publishes as STIX identity `identity_id`."""
+    return session.scalars(sa.select(Tenant).where(Tenant.identity_id == identity_id)).first()
+
+
+def list_tenants(session: Session, *, active_only: bool = True) -> Sequence[Tenant]:
+    """All tenants ordered by slug."""
+    q = sa.select(Tenant).order_by(Tenant.slug)
+    if active_only:
+        q = q.where(Tenant.active.is_(True))  # type: ignore[attr-defined]
+    return session.scalars(q).all()
+
+
+def list_communities(session: Session) -> Sequence[Community]:
+    """All communities ordered by slug."""
+    return session.scalars(sa.select(Community).order_by(Community.slug)).all()
+
+
+def communities_of(session: Session, tenant_id: int) -> frozenset[str]:
+    """Slugs of the communities tenant `tenant_id` belongs to."""
+    rows = session.execute(
+        sa.select(Community.slug)
+        .join(Membership, Membership.community_id == Community.id)  # type: ignore[arg-type]
+        .where(Membership.tenant_id == tenant_id)
+    )
+    return frozenset(r[0] for r in rows)
+
+
+def list_collections(session: Session) -> Sequence[Collection]:
+    """All collections ordered by alias."""
+    return session.scalars(sa.select(Collection).order_by(Collection.alias)).all()
+
+
+def collection_by_id(session: Session, collection_id: str) -> Collection | None:
+    """The collection with TAXII id `collection_id`."""
+    return session.get(Collection, collection_id)
+
+
+def audience_tenant_ids(session: Session, audiences: Iterable[str]) -> set[int]:
+    """Ids of the active tenants that any of the audience selectors includes."""
+    selectors = list(audiences)
+    conditions: list[sa.ColumnElement[bool]] = []
+    slugs = [a.split(":", 1)[1] for a in selectors if a.startswith("tenant:")]
+    kinds = [a.split(":", 1)[1] for a in selectors if a.startswith("kind:")]
+    comms = [a.split(":", 1)[1] for a in selectors if a.startswith("community:")]
+    if "*" in selectors:
+        conditions.append(sa.true())
+    if slugs:
+        conditions.append(Tenant.slug.in_(slugs))  # type: ignore[attr-defined]
+    if kinds:
+        conditions.append(Tenant.kind.in_(kinds))  # type: ignore[attr-defined]
+    if comms:
+        members = (
+            sa.select(Membership.tenant_id)
+            .join(Community, Community.id == Membership.community_id)  # type: ignore[arg-type]
+            .where(Community.slug.in_(comms))  # type: ignore[attr-defined]
+        )
+        conditions.append(Tenant.id.in_(members))  # type: ignore[union-attr]
+    if not conditions:
+        return set()
+    q = sa.select(Tenant.id).where(Tenant.active.is_(True), sa.or_(*conditions))  # type: ignore[attr-defined]
+    return {r[0] for r in session.execute(q)}
+
+
+def tenant_profiles(
+    session: Session, tenant_ids: Iterable[int]
+) -> list[tuple[int, str, str, frozenset[str]]]:
+    """(id, slug, kind, community slugs) of each tenant, for sharing decisions."""
+    ids = sorted(set(tenant_ids))
+    if not ids:
+        return []
+    comms: dict[int, set[str]] = {i: set() for i in ids}
+    rows = session.execute(
+        sa.select(Membership.tenant_id, Community.slug)
+        .join(Community, Community.id == Membership.community_id)  # type: ignore[arg-type]
+        .where(Membership.tenant_id.in_(ids))  # type: ignore[attr-defined]
+    )
+    for tenant_id, slug in rows:
+        comms[tenant_id].add(slug)
+    tenants = session.execute(
+        sa.select(Tenant.id, Tenant.slug, Tenant.kind).where(Tenant.id.in_(ids))  # type: ignore[union-attr]
+    )
+    return [(t, s, k, frozenset(comms[t])) for t, s, k in tenants]

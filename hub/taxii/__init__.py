@@ -1,0 +1,1 @@
+"""TAXII 2.1 protocol: discovery, API root, collections, objects, manifest, versions, status."""
