@@ -64,9 +64,7 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError) -> Response:
-        problems = [
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
-        ]
+        problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
         return error_response(BadRequest("; ".join(problems), details={"problems": problems}))
 
     @app.exception_handler(StarletteHTTPException)

@@ -6,7 +6,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -130,7 +130,7 @@ def tenants_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> No
     db = Database(s.database_url)
     try:
         with db.session() as session:
-            rows = [
+            rows: list[dict[str, Any]] = [
                 {
                     "slug": t.slug,
                     "name": t.name,

@@ -40,7 +40,9 @@ def _with_schema(url: str, schema: str) -> str:
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """A migrated, empty database for this session: a SQLite file or a PostgreSQL schema."""
     if request.param == "sqlite":
         path = tmp_path_factory.mktemp("sqlite") / "hub.db"

@@ -257,7 +257,9 @@ def regrant_collection(session: Session, col: Collection) -> int:
 
     Runs in the caller's write transaction; returns the number of grants now in force.
     """
-    readers = [Party(*p) for p in tenant_profiles(session, audience_tenant_ids(session, col.readers))]
+    readers = [
+        Party(*p) for p in tenant_profiles(session, audience_tenant_ids(session, col.readers))
+    ]
     publishers = {p[0]: Party(*p) for p in tenant_profiles(session, repo.owners(session, col.id))}
     repo.delete_grants(session, col.id)
     decided: dict[tuple[int, str], list[int]] = {}

@@ -167,7 +167,11 @@ def _query(
 
 
 def _page(
-    tokens: PageTokens, scope: TenantScope, fingerprint: str, rows: list[tuple[int, str]], more: bool
+    tokens: PageTokens,
+    scope: TenantScope,
+    fingerprint: str,
+    rows: list[tuple[int, str]],
+    more: bool,
 ) -> ObjectPage:
     last = rows[-1][0] if rows else None
     return ObjectPage(

@@ -24,18 +24,18 @@ __all__ = [
     "PageQuery",
     "VersionFilter",
     "current_latest",
+    "delete_grants",
     "delete_versions",
     "existing_versions",
     "insert_grants",
     "insert_versions",
+    "iter_versions",
     "last_date_added",
     "lock_collection",
+    "owners",
     "page_grants",
     "page_objects",
     "refresh_latest",
-    "delete_grants",
-    "iter_versions",
-    "owners",
     "version_owners",
 ]
 
@@ -127,8 +127,8 @@ def existing_versions(
                 V.c.collection_id == collection_id, V.c.object_id.in_(ids[i : i + _CHUNK])
             )
         )
-        for object_id, owner_id, version in rows:
-            result.setdefault(object_id, (owner_id, set()))[1].add(version)
+        for r in rows:
+            result.setdefault(str(r[0]), (int(r[1]), set()))[1].add(int(r[2]))
     return result
 
 
@@ -172,8 +172,8 @@ def current_latest(
                 G.c.is_latest.is_(True),
             )
         )
-        for reader_id, object_id, version in rows:
-            result[(reader_id, object_id)] = version
+        for r in rows:
+            result[(int(r[0]), str(r[1]))] = int(r[2])
     return result
 
 
@@ -218,7 +218,7 @@ def insert_grants(
 
 
 def _reader_object_version(agg: Any) -> sa.ScalarSelect[Any]:
-    """Correlated subquery: min/max version among the current row's reader's grants of its object."""
+    """Correlated subquery: min/max version among this row's reader's grants of its object."""
     g2 = G.alias("g2")
     return (
         sa.select(agg(g2.c.version))

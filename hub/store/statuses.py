@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from hub.store.models import Status
 from hub.types import TenantScope
@@ -19,7 +20,9 @@ def create(session: Session, status: Status) -> Status:
 
 
 def get_for(session: Session, scope: TenantScope, status_id: str) -> Status | None:
-    """The status `status_id` if `scope`'s tenant created it; None otherwise (absent or not ours)."""
+    """The status `status_id` if `scope`'s tenant created it; None if absent or not ours."""
     return session.scalars(
-        sa.select(Status).where(Status.id == status_id, Status.tenant_id == scope.tenant_id)
+        sa.select(Status).where(
+            col(Status.id) == status_id, col(Status.tenant_id) == scope.tenant_id
+        )
     ).first()

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from hub.store.models import Collection, Community, Membership, Tenant
 
@@ -25,7 +26,7 @@ __all__ = [
 
 def tenant_by_slug(session: Session, slug: str) -> Tenant | None:
     """The tenant called `slug`, active or not."""
-    return session.scalars(sa.select(Tenant).where(Tenant.slug == slug)).first()
+    return session.scalars(sa.select(Tenant).where(col(Tenant.slug) == slug)).first()
 
 
 def tenant_by_id(session: Session, tenant_id: int) -> Tenant | None:
@@ -35,35 +36,35 @@ def tenant_by_id(session: Session, tenant_id: int) -> Tenant | None:
 
 def tenant_by_identity(session: Session, identity_id: str) -> Tenant | None:
     """The tenant that publishes as STIX identity `identity_id`."""
-    return session.scalars(sa.select(Tenant).where(Tenant.identity_id == identity_id)).first()
+    return session.scalars(sa.select(Tenant).where(col(Tenant.identity_id) == identity_id)).first()
 
 
 def list_tenants(session: Session, *, active_only: bool = True) -> Sequence[Tenant]:
     """All tenants ordered by slug."""
-    q = sa.select(Tenant).order_by(Tenant.slug)
+    q = sa.select(Tenant).order_by(col(Tenant.slug))
     if active_only:
-        q = q.where(Tenant.active.is_(True))  # type: ignore[attr-defined]
+        q = q.where(col(Tenant.active).is_(True))
     return session.scalars(q).all()
 
 
 def list_communities(session: Session) -> Sequence[Community]:
     """All communities ordered by slug."""
-    return session.scalars(sa.select(Community).order_by(Community.slug)).all()
+    return session.scalars(sa.select(Community).order_by(col(Community.slug))).all()
 
 
 def communities_of(session: Session, tenant_id: int) -> frozenset[str]:
     """Slugs of the communities tenant `tenant_id` belongs to."""
     rows = session.execute(
-        sa.select(Community.slug)
-        .join(Membership, Membership.community_id == Community.id)  # type: ignore[arg-type]
-        .where(Membership.tenant_id == tenant_id)
+        sa.select(col(Community.slug))
+        .join(Membership, col(Membership.community_id) == col(Community.id))
+        .where(col(Membership.tenant_id) == tenant_id)
     )
     return frozenset(r[0] for r in rows)
 
 
 def list_collections(session: Session) -> Sequence[Collection]:
     """All collections ordered by alias."""
-    return session.scalars(sa.select(Collection).order_by(Collection.alias)).all()
+    return session.scalars(sa.select(Collection).order_by(col(Collection.alias))).all()
 
 
 def collection_by_id(session: Session, collection_id: str) -> Collection | None:
@@ -81,20 +82,20 @@ def audience_tenant_ids(session: Session, audiences: Iterable[str]) -> set[int]:
     if "*" in selectors:
         conditions.append(sa.true())
     if slugs:
-        conditions.append(Tenant.slug.in_(slugs))  # type: ignore[attr-defined]
+        conditions.append(col(Tenant.slug).in_(slugs))
     if kinds:
-        conditions.append(Tenant.kind.in_(kinds))  # type: ignore[attr-defined]
+        conditions.append(col(Tenant.kind).in_(kinds))
     if comms:
         members = (
-            sa.select(Membership.tenant_id)
-            .join(Community, Community.id == Membership.community_id)  # type: ignore[arg-type]
-            .where(Community.slug.in_(comms))  # type: ignore[attr-defined]
+            sa.select(col(Membership.tenant_id))
+            .join(Community, col(Community.id) == col(Membership.community_id))
+            .where(col(Community.slug).in_(comms))
         )
-        conditions.append(Tenant.id.in_(members))  # type: ignore[union-attr]
+        conditions.append(col(Tenant.id).in_(members))
     if not conditions:
         return set()
-    q = sa.select(Tenant.id).where(Tenant.active.is_(True), sa.or_(*conditions))  # type: ignore[attr-defined]
-    return {r[0] for r in session.execute(q)}
+    q = sa.select(col(Tenant.id)).where(col(Tenant.active).is_(True), sa.or_(*conditions))
+    return {r[0] for r in session.execute(q) if r[0] is not None}
 
 
 def tenant_profiles(
@@ -106,13 +107,13 @@ def tenant_profiles(
         return []
     comms: dict[int, set[str]] = {i: set() for i in ids}
     rows = session.execute(
-        sa.select(Membership.tenant_id, Community.slug)
-        .join(Community, Community.id == Membership.community_id)  # type: ignore[arg-type]
-        .where(Membership.tenant_id.in_(ids))  # type: ignore[attr-defined]
+        sa.select(col(Membership.tenant_id), col(Community.slug))
+        .join(Community, col(Community.id) == col(Membership.community_id))
+        .where(col(Membership.tenant_id).in_(ids))
     )
     for tenant_id, slug in rows:
         comms[tenant_id].add(slug)
     tenants = session.execute(
-        sa.select(Tenant.id, Tenant.slug, Tenant.kind).where(Tenant.id.in_(ids))  # type: ignore[union-attr]
+        sa.select(col(Tenant.id), col(Tenant.slug), col(Tenant.kind)).where(col(Tenant.id).in_(ids))
     )
-    return [(t, s, k, frozenset(comms[t])) for t, s, k in tenants]
+    return [(t, s, k, frozenset(comms[t])) for t, s, k in tenants if t is not None]

@@ -40,7 +40,9 @@ def check_accept(header: str | None) -> None:
         return
     if any(_acceptable(r) for r in header.split(",")):
         return
-    raise NotAcceptable(f"This endpoint serves {TAXII_MEDIA_TYPE}; the Accept header was {header!r}")
+    raise NotAcceptable(
+        f"This endpoint serves {TAXII_MEDIA_TYPE}; the Accept header was {header!r}"
+    )
 
 
 def check_content_type(header: str | None) -> None:

@@ -39,11 +39,16 @@ def taxii(body: Any, status_code: int = 200, headers: dict[str, str] | None = No
     return Response(content, status_code, headers=headers, media_type=TAXII_MEDIA_TYPE)
 
 
+def public_base(request: Request, hub: HubDep) -> str:
+    """The base URL partners use: HUB_PUBLIC_URL, else the one this request came in on."""
+    return hub.settings.public_url.rstrip("/") or str(request.base_url).rstrip("/")
+
+
 @router.get("/taxii2/")
-def discovery(hub: HubDep, _p: Reader) -> Response:
+def discovery(request: Request, hub: HubDep, _p: Reader) -> Response:
     """TAXII 2.1 §4.1 Server Discovery."""
     s = hub.settings
-    root = s.base_url + API_ROOT
+    root = public_base(request, hub) + API_ROOT
     return taxii(
         {
             "title": s.title,
@@ -251,7 +256,9 @@ def get_manifest(
     collection_id: str, request: Request, hub: HubDep, session: SessionDep, p: Reader
 ) -> Response:
     """TAXII 2.1 §5.6 Get Object Manifests."""
-    mp = read.get_manifest(session, hub.page_tokens, p.tenant, collection_id, _filters(request, hub))
+    mp = read.get_manifest(
+        session, hub.page_tokens, p.tenant, collection_id, _filters(request, hub)
+    )
     body: dict[str, Any] = {"more": mp.page.more}
     if mp.page.next:
         body["next"] = mp.page.next

@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from hub.store.db import Database
 from hub.store.models import Collection, Community, Membership, Tenant
@@ -99,13 +100,15 @@ def _upsert_tenants(
         wanted = {community_ids[c] for c in spec.communities}
         have = {
             m.community_id
-            for m in session.scalars(sa.select(Membership).where(Membership.tenant_id == row.id))
+            for m in session.scalars(
+                sa.select(Membership).where(col(Membership.tenant_id) == row.id)
+            )
         }
         if wanted != have:
             session.execute(
                 sa.delete(Membership).where(
-                    Membership.tenant_id == row.id,
-                    Membership.community_id.not_in(wanted),  # type: ignore[attr-defined]
+                    col(Membership.tenant_id) == row.id,
+                    col(Membership.community_id).not_in(wanted),
                 )
             )
             session.add_all(Membership(tenant_id=row.id, community_id=c) for c in wanted - have)
@@ -148,14 +151,14 @@ def _regrant(session: Session, report: SyncReport) -> None:
 
     if not (report.created or report.updated or report.deactivated):
         return
-    for col in session.scalars(sa.select(Collection)):
-        report.regranted[col.alias] = regrant_collection(session, col)
+    for collection in session.scalars(sa.select(Collection)):
+        report.regranted[collection.alias] = regrant_collection(session, collection)
 
 
 def operator_scope(session: Session) -> TenantScope | None:
     """The hub operator's scope, for the hub's own publications (trusted system entry point)."""
     row = session.scalars(
-        sa.select(Tenant).where(Tenant.kind == "operator", Tenant.active.is_(True))  # type: ignore[attr-defined]
+        sa.select(Tenant).where(col(Tenant.kind) == "operator", col(Tenant.active).is_(True))
     ).first()
     if row is None or row.id is None:
         return None
@@ -186,13 +189,17 @@ def _publish_directory(db: Database) -> int:
 
     with db.session() as session:
         scope = operator_scope(session)
-        col = session.scalars(
-            sa.select(Collection).where(Collection.alias == DIRECTORY_COLLECTION)
+        directory = session.scalars(
+            sa.select(Collection).where(col(Collection.alias) == DIRECTORY_COLLECTION)
         ).first()
-        identities = [t.identity for t in session.scalars(sa.select(Tenant).order_by(Tenant.slug))]
-    if scope is None or col is None:
+        identities = [
+            t.identity for t in session.scalars(sa.select(Tenant).order_by(col(Tenant.slug)))
+        ]
+    if scope is None or directory is None:
         return 0
-    status = ingest(db, Publisher(scope, system=True), col.id, [*TLP_DEFINITIONS, *identities])
+    status = ingest(
+        db, Publisher(scope, system=True), directory.id, [*TLP_DEFINITIONS, *identities]
+    )
     return sum(1 for s in status.successes if "message" not in s)
 
 

@@ -44,7 +44,11 @@ def test_bad_objects_fail_alone_with_reasons(world: World) -> None:
     del no_creator["created_by_ref"]
     not_stix = {"type": "indicator", "id": "nope"}
     with client(world, "ng-nctc") as c:
-        st = post(c, objects_url(world, "shared-exchange"), [good, bad_pattern, not_mine, no_creator, not_stix, 42])
+        st = post(
+            c,
+            objects_url(world, "shared-exchange"),
+            [good, bad_pattern, not_mine, no_creator, not_stix, 42],
+        )
     assert st["success_count"] == 1 and st["failure_count"] == 5
     reasons = {f["id"]: f["message"] for f in st["failures"]}
     assert "pattern" in reasons[bad_pattern["id"]]
@@ -105,7 +109,13 @@ def test_malformed_bodies_are_refused_whole(world: World) -> None:
         r = c.post(url, content=b'{"objects": []}', headers={"Content-Type": "application/json"})
         assert r.status_code == 415
         assert r.headers["content-type"] == TAXII_MEDIA_TYPE
-        big = orjson.dumps({"objects": [indicator(world.scope("ng-nctc").identity_id, description="x" * 3_000_000)]})
+        big = orjson.dumps(
+            {
+                "objects": [
+                    indicator(world.scope("ng-nctc").identity_id, description="x" * 3_000_000)
+                ]
+            }
+        )
         r = c.post(url, content=big, headers=h)
         assert r.status_code == 413
         assert r.json()["http_status"] == "413"
@@ -115,15 +125,24 @@ def test_malformed_bodies_are_refused_whole(world: World) -> None:
 def test_write_needs_permission_and_scope(world: World) -> None:
     me = world.scope("ng-nctc").identity_id
     with client(world, "ng-nctc") as c:
-        r = c.post(objects_url(world, "interpol-broadcast"), json={"objects": [indicator(me)]},
-                   headers={"Content-Type": TAXII_MEDIA_TYPE})
+        r = c.post(
+            objects_url(world, "interpol-broadcast"),
+            json={"objects": [indicator(me)]},
+            headers={"Content-Type": TAXII_MEDIA_TYPE},
+        )
         assert r.status_code == 403
-        r = c.post(objects_url(world, "ke-nctc-workspace"), json={"objects": [indicator(me)]},
-                   headers={"Content-Type": TAXII_MEDIA_TYPE})
+        r = c.post(
+            objects_url(world, "ke-nctc-workspace"),
+            json={"objects": [indicator(me)]},
+            headers={"Content-Type": TAXII_MEDIA_TYPE},
+        )
         assert r.status_code == 404
     with client(world, "ng-nctc", ("taxii:read",)) as c:
-        r = c.post(objects_url(world, "shared-exchange"), json={"objects": [indicator(me)]},
-                   headers={"Content-Type": TAXII_MEDIA_TYPE})
+        r = c.post(
+            objects_url(world, "shared-exchange"),
+            json={"objects": [indicator(me)]},
+            headers={"Content-Type": TAXII_MEDIA_TYPE},
+        )
         assert r.status_code == 403
 
 

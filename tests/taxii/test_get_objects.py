@@ -77,7 +77,9 @@ def test_added_after_and_type_and_id_filters(world: World) -> None:
         assert c.get(url, params={"added_after": "yesterday"}).status_code == 400
         assert c.get(url, params={"limit": "0"}).status_code == 400
         assert c.get(url, params={"match[version]": "sometimes"}).status_code == 400
-        assert c.get(url, params={"unknown_param": "x", "match[type]": "malware"}).status_code == 200
+        assert (
+            c.get(url, params={"unknown_param": "x", "match[type]": "malware"}).status_code == 200
+        )
 
 
 def test_version_filters(world: World) -> None:
@@ -95,7 +97,9 @@ def test_version_filters(world: World) -> None:
 
         assert mods() == [v3["modified"]]
         assert mods(**{"match[version]": "first"}) == [v1["modified"]]
-        assert mods(**{"match[version]": "all"}) == sorted([v1["modified"], v2["modified"], v3["modified"]])
+        assert mods(**{"match[version]": "all"}) == sorted(
+            [v1["modified"], v2["modified"], v3["modified"]]
+        )
         assert mods(**{"match[version]": "first,last"}) == [v1["modified"], v3["modified"]]
         assert mods(**{"match[version]": "2026-11-02T10:00:00.000Z"}) == [v2["modified"]]
         assert c.get(url).json()["objects"][0]["revoked"] is True
@@ -111,7 +115,9 @@ def test_manifest(world: World) -> None:
         assert rec["id"] == objs[0]["id"]
         assert rec["version"] == "2026-11-01T10:00:00.000000Z"
         assert rec["media_type"] == "application/stix+json;version=2.1"
-        rest = c.get(url, params={"match[type]": "indicator", "limit": 2, "next": body["next"]}).json()
+        rest = c.get(
+            url, params={"match[type]": "indicator", "limit": 2, "next": body["next"]}
+        ).json()
         assert [r["id"] for r in rest["objects"]] == [objs[2]["id"]]
 
 
@@ -126,7 +132,12 @@ def test_tlp_floor_decides_visibility(world: World) -> None:
     )
     with client(world, "ng-nctc") as c:
         post(c, objects_url(world, "shared-exchange"), [clear, green, amber, red, unmarked])
-        own = {o["id"] for o in c.get(objects_url(world, "shared-exchange"), params={"match[type]": "indicator"}).json()["objects"]}
+        own = {
+            o["id"]
+            for o in c.get(
+                objects_url(world, "shared-exchange"), params={"match[type]": "indicator"}
+            ).json()["objects"]
+        }
     assert own == {clear["id"], green["id"], amber["id"], red["id"], unmarked["id"]}
 
     def visible(slug: str) -> set[str]:
@@ -170,7 +181,10 @@ def test_next_token_is_bound_to_reader_and_query(world: World) -> None:
     url = objects_url(world, "shared-exchange")
     with client(world, "ke-nctc") as c:
         token = c.get(url, params={"limit": 2, "match[type]": "indicator"}).json()["next"]
-        assert c.get(url, params={"limit": 2, "match[type]": "indicator", "next": token}).status_code == 200
+        assert (
+            c.get(url, params={"limit": 2, "match[type]": "indicator", "next": token}).status_code
+            == 200
+        )
         other_query = c.get(url, params={"limit": 2, "match[type]": "malware", "next": token})
         assert other_query.status_code == 400
         tampered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")

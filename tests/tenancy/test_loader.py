@@ -1,4 +1,4 @@
-"""The tenants directory: the example set validates; bad files are refused with file, line, field."""
+"""The tenants directory: the example validates; bad files are refused with file, line, field."""
 
 from __future__ import annotations
 
@@ -55,7 +55,9 @@ def test_yaml_syntax_error_names_line(tenants_copy: Path) -> None:
 
 def test_national_cell_needs_country(tenants_copy: Path) -> None:
     path = tenants_copy / "ke-nctc.yaml"
-    path.write_text("\n".join(l for l in path.read_text().splitlines() if not l.startswith("country")))
+    path.write_text(
+        "\n".join(line for line in path.read_text().splitlines() if not line.startswith("country"))
+    )
     assert any("country" in p for p in _problems(tenants_copy))
 
 
@@ -71,9 +73,14 @@ def test_unknown_community_and_audience_are_located(tenants_copy: Path) -> None:
 
 def test_duplicate_identity_and_misnamed_file(tenants_copy: Path) -> None:
     ng = (tenants_copy / "ng-nctc.yaml").read_text()
-    identity = next(l for l in ng.splitlines() if l.startswith("identity_id"))
+    identity = next(line for line in ng.splitlines() if line.startswith("identity_id"))
     gh = tenants_copy / "gh-ctfc.yaml"
-    gh.write_text("\n".join(identity if l.startswith("identity_id") else l for l in gh.read_text().splitlines()))
+    gh.write_text(
+        "\n".join(
+            identity if line.startswith("identity_id") else line
+            for line in gh.read_text().splitlines()
+        )
+    )
     (tenants_copy / "renamed.yaml").write_text((tenants_copy / "cted.yaml").read_text())
     (tenants_copy / "cted.yaml").unlink()
     problems = _problems(tenants_copy)
@@ -83,7 +90,9 @@ def test_duplicate_identity_and_misnamed_file(tenants_copy: Path) -> None:
 
 def test_bad_audience_selector(tenants_copy: Path) -> None:
     cols = tenants_copy / "collections.yaml"
-    cols.write_text(cols.read_text().replace("readers: [tenant:interpol]", "readers: [everyone]", 1))
+    cols.write_text(
+        cols.read_text().replace("readers: [tenant:interpol]", "readers: [everyone]", 1)
+    )
     assert any("readers" in p for p in _problems(tenants_copy))
 
 

@@ -20,7 +20,9 @@ class Grant(SQLModel, table=True):
 
     __tablename__ = "access_grant"
     __table_args__ = (
-        sa.Index("ix_access_grant_reader_object", "reader_id", "collection_id", "object_id", "version"),
+        sa.Index(
+            "ix_access_grant_reader_object", "reader_id", "collection_id", "object_id", "version"
+        ),
         sa.Index("ix_access_grant_reader_type", "reader_id", "collection_id", "type", "date_added"),
         sa.Index("ix_access_grant_version_seq", "version_seq"),
     )

@@ -1,4 +1,4 @@
-"""Tenants: the organisations that publish and subscribe (national cells, partners, the operator)."""
+"""Tenants: the organisations that publish and subscribe (national cells, partners, operator)."""
 
 from __future__ import annotations
 
