@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -132,6 +133,13 @@ class World:
         if slug not in self.scopes:
             self.scopes[slug] = tenant_scope_for_cli(self.db, slug)
         return self.scopes[slug]
+
+    def apply_policy(self, document: dict[str, Any]) -> None:
+        """Make `document` (a policy as in policies/*.yaml) its tenant's policy in force."""
+        from hub.sharing.policy import Policy
+        from hub.sharing.service import apply_policy
+
+        apply_policy(self.db, Policy.model_validate(document), author="test")
 
     def creds(self, slug: str, scopes: tuple[str, ...] | None = None) -> tuple[str, str]:
         """(client_id, secret) of a client of `slug` (every scope of its kind by default)."""

@@ -41,6 +41,7 @@ def indicator(
         "pattern": f"[ipv4-addr:value = '198.51.100.{n % 250 + 1}']",
         "pattern_type": "stix",
         "valid_from": created,
+        "confidence": 80,
     }
     if tlp:
         obj["object_marking_refs"] = [TLP[tlp]]

@@ -17,17 +17,18 @@ import orjson
 from sqlalchemy.orm import Session
 
 from hub.errors import Forbidden, NotFound
-from hub.sharing.floor import DEFAULT_TLP, Party, effective_tlp, recipients
+from hub.objects.grants import Item, load_audience, next_dates, plan_grants, write_grants
+from hub.sharing.floor import effective_tlp
 from hub.stix import TLP_MARKING_IDS, StixValidationError, validate_object
 from hub.store import objects as repo
 from hub.store import statuses
 from hub.store.db import Database
 from hub.store.models import Collection, Status
-from hub.store.tenants import audience_tenant_ids, collection_by_id, tenant_profiles
-from hub.timeutil import format_micros, micros, now_micros
+from hub.store.tenants import collection_by_id
+from hub.timeutil import format_micros, micros
 from hub.types import TenantScope
 
-__all__ = ["Outcome", "Publisher", "ingest", "regrant_collection", "writable_collection"]
+__all__ = ["Outcome", "Publisher", "ingest", "writable_collection"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,16 +36,11 @@ class Publisher:
     """Who publishes: a tenant scope, or the hub itself (`system`).
 
     The hub's own objects (TLP marking definitions, tenant identities) skip the ownership check
-    and, carrying no TLP marking, are public (CLEAR) rather than the tenants' default AMBER.
+    and go to every reader of the collection as they are.
     """
 
     scope: TenantScope
     system: bool = False
-
-    @property
-    def default_tlp(self) -> str:
-        """TLP of an object that carries none."""
-        return "clear" if self.system else DEFAULT_TLP
 
 
 @dataclass(slots=True)
@@ -70,7 +66,6 @@ class _Candidate:
     object_id: str
     version_str: str | None
     new: repo.NewVersion
-    tlp: str
 
 
 @dataclass(slots=True)
@@ -87,10 +82,6 @@ def writable_collection(session: Session, scope: TenantScope, collection_id: str
     if not scope.matches_any(col.writers):
         raise Forbidden("This client's tenant may not write to this collection")
     return col
-
-
-def _party(scope: TenantScope) -> Party:
-    return Party(scope.tenant_id, scope.slug, scope.kind, scope.communities)
 
 
 def _validate(
@@ -115,7 +106,6 @@ def _validate(
                 version_str,
                 f"created_by_ref must be this tenant's identity {publisher.scope.identity_id}",
             )
-    tlp = effective_tlp(obj, info.tlp, TLP_MARKING_IDS, default=publisher.default_tlp)
     new = repo.NewVersion(
         object_id=info.id,
         type=info.type,
@@ -123,11 +113,11 @@ def _validate(
         created=micros(info.created) if info.created else None,
         version=micros(version_dt) if version_dt else -1,
         owner_id=publisher.scope.tenant_id,
-        tlp=tlp,
+        tlp=info.tlp,
         revoked=info.revoked,
         body=orjson.dumps(obj),
     )
-    return _Candidate(obj, info.id, version_str, new, tlp), None
+    return _Candidate(obj, info.id, version_str, new), None
 
 
 def ingest(
@@ -154,6 +144,7 @@ def ingest(
 
     with db.write_session() as session:
         repo.lock_collection(session, collection_id)
+        audience = load_audience(session, col, publisher.scope.tenant_id, system=publisher.system)
         stored = repo.existing_versions(session, collection_id, {c.object_id for c in candidates})
         accepted: list[_Candidate] = []
         seen: set[tuple[str, int]] = set()
@@ -174,12 +165,22 @@ def ingest(
             seen.add(key)
             accepted.append(cand)
         if accepted:
-            start = max(now_micros(), repo.last_date_added(session, collection_id) + 1)
+            start = next_dates(session, collection_id, len(accepted))
             for i, cand in enumerate(accepted):
                 if cand.new.version < 0:  # no modified/created: the version is date_added
                     cand.new.version = start + i
-            seqs = repo.insert_versions(session, collection_id, [c.new for c in accepted], start)
-            _grant(session, publisher, col, accepted, seqs, start)
+                default = "clear" if publisher.system else audience.policy.default_tlp
+                cand.new.tlp = effective_tlp(
+                    cand.obj, cand.new.tlp, TLP_MARKING_IDS, default=default
+                )
+            news = [c.new for c in accepted]
+            seqs = repo.insert_versions(session, collection_id, news, start)
+            items = [
+                Item(c.obj, seq, c.object_id, c.new.type, c.new.spec_version, c.new.version)
+                for c, seq in zip(accepted, seqs, strict=True)
+            ]
+            plans = plan_grants(session, audience, items, request_ts)
+            write_grants(session, audience, plans, {seq: start + i for i, seq in enumerate(seqs)})
             for cand in accepted:
                 result.successes.append(
                     Outcome(cand.object_id, cand.version_str or format_micros(cand.new.version))
@@ -202,88 +203,3 @@ def ingest(
             ),
         )
     return status
-
-
-def _grant(
-    session: Session,
-    publisher: Publisher,
-    col: Collection,
-    accepted: Sequence[_Candidate],
-    seqs: Sequence[int],
-    start: int,
-) -> None:
-    """Decide who may read each new version and store the grants (write-time visibility)."""
-    reader_ids = audience_tenant_ids(session, col.readers)
-    readers = [Party(*profile) for profile in tenant_profiles(session, reader_ids)]
-    pub = _party(publisher.scope)
-    latest = repo.current_latest(session, col.id, {c.object_id for c in accepted})
-    grants: list[repo.GrantRow] = []
-    demoted: list[tuple[int, str, int]] = []
-    by_tlp: dict[str, list[int]] = {}
-    for i, (cand, seq) in enumerate(zip(accepted, seqs, strict=True)):
-        tlp = cand.tlp
-        if tlp not in by_tlp:
-            by_tlp[tlp] = recipients(tlp, pub, readers)
-        for reader_id in by_tlp[tlp]:
-            key = (reader_id, cand.object_id)
-            current = latest.get(key)
-            is_latest = current is None or cand.new.version > current
-            if is_latest:
-                if current is not None:
-                    demoted.append((reader_id, cand.object_id, current))
-                latest[key] = cand.new.version
-            grants.append(
-                repo.GrantRow(
-                    reader_id=reader_id,
-                    date_added=start + i,
-                    version_seq=seq,
-                    object_id=cand.object_id,
-                    type=cand.new.type,
-                    spec_version=cand.new.spec_version,
-                    version=cand.new.version,
-                    is_latest=is_latest,
-                )
-            )
-    # A version demoted and then superseded again within this envelope is inserted as not latest.
-    pending_latest = {(r, o): v for (r, o), v in latest.items()}
-    for g in grants:
-        g.is_latest = pending_latest.get((g.reader_id, g.object_id)) == g.version
-    inserted = {(g.reader_id, g.object_id, g.version) for g in grants}
-    repo.insert_grants(session, col.id, grants, [d for d in demoted if d not in inserted])
-
-
-def regrant_collection(session: Session, col: Collection) -> int:
-    """Re-evaluate every grant of a collection (its audience or a tenant's communities changed).
-
-    Runs in the caller's write transaction; returns the number of grants now in force.
-    """
-    readers = [
-        Party(*p) for p in tenant_profiles(session, audience_tenant_ids(session, col.readers))
-    ]
-    publishers = {p[0]: Party(*p) for p in tenant_profiles(session, repo.owners(session, col.id))}
-    repo.delete_grants(session, col.id)
-    decided: dict[tuple[int, str], list[int]] = {}
-    total = 0
-    for rows in repo.iter_versions(session, col.id):
-        grants: list[repo.GrantRow] = []
-        for r in rows:
-            key = (r.owner_id, r.tlp)
-            if key not in decided:
-                decided[key] = recipients(r.tlp, publishers[r.owner_id], readers)
-            grants.extend(
-                repo.GrantRow(
-                    reader_id=reader_id,
-                    date_added=r.date_added,
-                    version_seq=r.seq,
-                    object_id=r.object_id,
-                    type=r.type,
-                    spec_version=r.spec_version,
-                    version=r.version,
-                    is_latest=False,
-                )
-                for reader_id in decided[key]
-            )
-        repo.insert_grants(session, col.id, grants)
-        total += len(grants)
-    repo.refresh_latest(session, col.id)
-    return total

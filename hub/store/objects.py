@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from hub.store.models import Grant, ObjectVersion
+from hub.store.models import Collection, Grant, ObjectVersion, ObjectView, Tenant
 from hub.types import TenantScope
 
 __all__ = [
@@ -23,24 +23,32 @@ __all__ = [
     "NewVersion",
     "PageQuery",
     "VersionFilter",
-    "current_latest",
-    "delete_grants",
+    "collection_clock",
+    "delete_grants_of",
     "delete_versions",
     "existing_versions",
+    "grant_dates",
+    "granted_pairs",
     "insert_grants",
     "insert_versions",
+    "insert_views",
     "iter_versions",
-    "last_date_added",
     "lock_collection",
+    "owned_by",
+    "owner_collections",
     "owners",
     "page_grants",
     "page_objects",
     "refresh_latest",
+    "set_collection_clock",
     "version_owners",
 ]
 
 G = Grant.__table__  # type: ignore[attr-defined]
 V = ObjectVersion.__table__  # type: ignore[attr-defined]
+W = ObjectView.__table__  # type: ignore[attr-defined]
+T = Tenant.__table__  # type: ignore[attr-defined]
+C = Collection.__table__  # type: ignore[attr-defined]
 _CHUNK = 500
 
 
@@ -71,6 +79,9 @@ class GrantRow:
     spec_version: str
     version: int
     is_latest: bool
+    owner_id: int = 0
+    policy_seq: int = 0
+    view_seq: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,14 +116,6 @@ def lock_collection(session: Session, collection_id: str) -> None:
     if session.get_bind().dialect.name == "postgresql":
         key = zlib.crc32(collection_id.encode()) - 2**31
         session.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
-
-
-def last_date_added(session: Session, collection_id: str) -> int:
-    """The greatest `date_added` in the collection, or 0."""
-    value = session.execute(
-        sa.select(sa.func.max(V.c.date_added)).where(V.c.collection_id == collection_id)
-    ).scalar()
-    return int(value or 0)
 
 
 def existing_versions(
@@ -158,45 +161,8 @@ def insert_versions(
     return [r[0] for r in session.execute(stmt, rows)]
 
 
-def current_latest(
-    session: Session, collection_id: str, object_ids: Iterable[str]
-) -> dict[tuple[int, str], int]:
-    """(reader, object id) → version currently marked latest for that reader."""
-    result: dict[tuple[int, str], int] = {}
-    ids = list(object_ids)
-    for i in range(0, len(ids), _CHUNK):
-        rows = session.execute(
-            sa.select(G.c.reader_id, G.c.object_id, G.c.version).where(
-                G.c.collection_id == collection_id,
-                G.c.object_id.in_(ids[i : i + _CHUNK]),
-                G.c.is_latest.is_(True),
-            )
-        )
-        for r in rows:
-            result[(int(r[0]), str(r[1]))] = int(r[2])
-    return result
-
-
-def insert_grants(
-    session: Session,
-    collection_id: str,
-    grants: Sequence[GrantRow],
-    demoted: Iterable[tuple[int, str, int]] = (),
-) -> None:
-    """Insert grants; clear `is_latest` on the (reader, object id, version) grants superseded."""
-    demote = [{"r": r, "o": o, "v": v} for r, o, v in demoted]
-    if demote:
-        session.execute(
-            sa.update(G)
-            .where(
-                G.c.reader_id == sa.bindparam("r"),
-                G.c.collection_id == collection_id,
-                G.c.object_id == sa.bindparam("o"),
-                G.c.version == sa.bindparam("v"),
-            )
-            .values(is_latest=False),
-            demote,
-        )
+def insert_grants(session: Session, collection_id: str, grants: Sequence[GrantRow]) -> None:
+    """Insert grants (callers then :func:`refresh_latest` the objects concerned)."""
     if grants:
         session.execute(
             sa.insert(G),
@@ -211,10 +177,88 @@ def insert_grants(
                     "spec_version": g.spec_version,
                     "version": g.version,
                     "is_latest": g.is_latest,
+                    "owner_id": g.owner_id,
+                    "policy_seq": g.policy_seq,
+                    "view_seq": g.view_seq,
                 }
                 for g in grants
             ],
         )
+
+
+def insert_views(
+    session: Session, views: Sequence[tuple[int, str, dict[str, Any], bytes]]
+) -> list[int]:
+    """Store (version_seq, profile digest, profile, body) views; return their keys in order."""
+    if not views:
+        return []
+    rows = [{"version_seq": v, "digest": d, "profile": p, "body": b} for v, d, p, b in views]
+    stmt = sa.insert(W).returning(W.c.seq, sort_by_parameter_order=True)
+    return [r[0] for r in session.execute(stmt, rows)]
+
+
+def grant_dates(session: Session, version_seqs: Sequence[int]) -> dict[tuple[int, int], int]:
+    """(reader, version_seq) → date_added of the grants of these versions."""
+    out: dict[tuple[int, int], int] = {}
+    for i in range(0, len(version_seqs), _CHUNK):
+        rows = session.execute(
+            sa.select(G.c.reader_id, G.c.version_seq, G.c.date_added).where(
+                G.c.version_seq.in_(list(version_seqs[i : i + _CHUNK]))
+            )
+        )
+        for r in rows:
+            out[(int(r[0]), int(r[1]))] = int(r[2])
+    return out
+
+
+def delete_grants_of(session: Session, version_seqs: Sequence[int]) -> None:
+    """Delete the grants and views of these versions (before deciding them again)."""
+    for i in range(0, len(version_seqs), _CHUNK):
+        chunk = list(version_seqs[i : i + _CHUNK])
+        session.execute(sa.delete(G).where(G.c.version_seq.in_(chunk)))
+        session.execute(sa.delete(W).where(W.c.version_seq.in_(chunk)))
+
+
+def granted_pairs(
+    session: Session, reader_ids: Sequence[int], object_ids: Iterable[str]
+) -> set[tuple[int, str]]:
+    """(reader, object id) pairs for which the reader holds a grant, in any collection."""
+    ids = sorted(set(object_ids))
+    out: set[tuple[int, str]] = set()
+    for i in range(0, len(ids), _CHUNK):
+        rows = session.execute(
+            sa.select(G.c.reader_id, G.c.object_id)
+            .where(G.c.object_id.in_(ids[i : i + _CHUNK]), G.c.reader_id.in_(list(reader_ids)))
+            .distinct()
+        )
+        out.update((int(r[0]), str(r[1])) for r in rows)
+    return out
+
+
+def owned_by(session: Session, owner_ids: Iterable[int], object_ids: Iterable[str]) -> set[str]:
+    """Those of `object_ids` stored by one of `owner_ids` (the hub's own publications)."""
+    owners, ids = list(owner_ids), sorted(set(object_ids))
+    out: set[str] = set()
+    if not owners:
+        return out
+    for i in range(0, len(ids), _CHUNK):
+        rows = session.execute(
+            sa.select(V.c.object_id)
+            .where(V.c.object_id.in_(ids[i : i + _CHUNK]), V.c.owner_id.in_(owners))
+            .distinct()
+        )
+        out.update(str(r[0]) for r in rows)
+    return out
+
+
+def collection_clock(session: Session, collection_id: str) -> int:
+    """The last date_added handed out in a collection."""
+    return int(session.execute(sa.select(C.c.clock).where(C.c.id == collection_id)).scalar() or 0)
+
+
+def set_collection_clock(session: Session, collection_id: str, value: int) -> None:
+    """Advance a collection's clock (callers hold its writer lock)."""
+    session.execute(sa.update(C).where(C.c.id == collection_id).values(clock=value))
 
 
 def _reader_object_version(agg: Any) -> sa.ScalarSelect[Any]:
@@ -232,9 +276,11 @@ def _reader_object_version(agg: Any) -> sa.ScalarSelect[Any]:
 
 
 def _grant_filter(scope: TenantScope, q: PageQuery) -> list[sa.ColumnElement[bool]]:
+    in_force = sa.select(T.c.policy_seq).where(T.c.id == G.c.owner_id).scalar_subquery()
     cond: list[sa.ColumnElement[bool]] = [
         G.c.reader_id == scope.tenant_id,
         G.c.collection_id == q.collection_id,
+        sa.or_(G.c.owner_id == scope.tenant_id, G.c.policy_seq == in_force),
     ]
     if q.after is not None:
         cond.append(G.c.date_added > q.after)
@@ -276,15 +322,18 @@ def page_objects(
 ) -> tuple[list[tuple[int, str]], bool]:
     """(date_added, stored JSON text) of the page's versions, and whether more follow."""
     page = (
-        sa.select(G.c.date_added, G.c.version_seq)
+        sa.select(G.c.date_added, G.c.version_seq, G.c.view_seq)
         .where(*_grant_filter(scope, q))
         .order_by(G.c.date_added)
         .limit(q.limit + 1)
         .subquery("page")
     )
+    body = sa.func.coalesce(sa.cast(W.c.body, sa.Text), sa.cast(V.c.body, sa.Text))
     stmt = (
-        sa.select(page.c.date_added, sa.cast(V.c.body, sa.Text))
-        .select_from(page.join(V, V.c.seq == page.c.version_seq))
+        sa.select(page.c.date_added, body)
+        .select_from(
+            page.join(V, V.c.seq == page.c.version_seq).outerjoin(W, W.c.seq == page.c.view_seq)
+        )
         .order_by(page.c.date_added)
     )
     rows = [(r[0], r[1]) for r in session.execute(stmt)]
@@ -332,38 +381,45 @@ def refresh_latest(
         )
 
 
-def delete_grants(session: Session, collection_id: str) -> None:
-    """Drop every grant of a collection (before re-evaluating them all)."""
-    session.execute(sa.delete(G).where(G.c.collection_id == collection_id))
-
-
 def iter_versions(
-    session: Session, collection_id: str, chunk: int = 5000
+    session: Session,
+    collection_id: str,
+    *,
+    owner_id: int | None = None,
+    with_body: bool = False,
+    chunk: int = 2000,
 ) -> Iterator[list[sa.Row[Any]]]:
-    """The collection's versions in date_added order, in chunks, without their bodies."""
+    """The collection's versions (of one owner) in date_added order, in chunks."""
     after = -1
+    columns = [
+        V.c.seq,
+        V.c.object_id,
+        V.c.type,
+        V.c.spec_version,
+        V.c.version,
+        V.c.date_added,
+        V.c.owner_id,
+        V.c.tlp,
+    ]
+    if with_body:
+        columns.append(sa.cast(V.c.body, sa.Text).label("body"))
     while True:
+        where = [V.c.collection_id == collection_id, V.c.date_added > after]
+        if owner_id is not None:
+            where.append(V.c.owner_id == owner_id)
         rows = list(
-            session.execute(
-                sa.select(
-                    V.c.seq,
-                    V.c.object_id,
-                    V.c.type,
-                    V.c.spec_version,
-                    V.c.version,
-                    V.c.date_added,
-                    V.c.owner_id,
-                    V.c.tlp,
-                )
-                .where(V.c.collection_id == collection_id, V.c.date_added > after)
-                .order_by(V.c.date_added)
-                .limit(chunk)
-            )
+            session.execute(sa.select(*columns).where(*where).order_by(V.c.date_added).limit(chunk))
         )
         if not rows:
             return
         yield rows
         after = rows[-1].date_added
+
+
+def owner_collections(session: Session, owner_id: int) -> list[str]:
+    """Ids of the collections a tenant published into."""
+    rows = session.execute(sa.select(V.c.collection_id).where(V.c.owner_id == owner_id).distinct())
+    return sorted(str(r[0]) for r in rows)
 
 
 def owners(session: Session, collection_id: str) -> set[int]:

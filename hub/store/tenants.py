@@ -17,9 +17,11 @@ __all__ = [
     "list_collections",
     "list_communities",
     "list_tenants",
+    "operator_ids",
     "tenant_by_id",
     "tenant_by_identity",
     "tenant_by_slug",
+    "tenant_identities",
     "tenant_profiles",
 ]
 
@@ -100,8 +102,8 @@ def audience_tenant_ids(session: Session, audiences: Iterable[str]) -> set[int]:
 
 def tenant_profiles(
     session: Session, tenant_ids: Iterable[int]
-) -> list[tuple[int, str, str, frozenset[str]]]:
-    """(id, slug, kind, community slugs) of each tenant, for sharing decisions."""
+) -> list[tuple[int, str, str, frozenset[str], str]]:
+    """(id, slug, kind, community slugs, identity id) of each tenant, for sharing decisions."""
     ids = sorted(set(tenant_ids))
     if not ids:
         return []
@@ -114,6 +116,19 @@ def tenant_profiles(
     for tenant_id, slug in rows:
         comms[tenant_id].add(slug)
     tenants = session.execute(
-        sa.select(col(Tenant.id), col(Tenant.slug), col(Tenant.kind)).where(col(Tenant.id).in_(ids))
+        sa.select(
+            col(Tenant.id), col(Tenant.slug), col(Tenant.kind), col(Tenant.identity_id)
+        ).where(col(Tenant.id).in_(ids))
     )
-    return [(t, s, k, frozenset(comms[t])) for t, s, k in tenants if t is not None]
+    return [(t, s, k, frozenset(comms[t]), i) for t, s, k, i in tenants if t is not None]
+
+
+def tenant_identities(session: Session) -> set[str]:
+    """The STIX identity ids of every tenant: public, the hub publishes them."""
+    return {r[0] for r in session.execute(sa.select(col(Tenant.identity_id)))}
+
+
+def operator_ids(session: Session) -> set[int]:
+    """Ids of the operator tenants, whose publications are the hub's own."""
+    rows = session.execute(sa.select(col(Tenant.id)).where(col(Tenant.kind) == "operator"))
+    return {r[0] for r in rows if r[0] is not None}

@@ -147,12 +147,15 @@ def _upsert_collections(session: Session, d: TenantDirectory, report: SyncReport
 
 def _regrant(session: Session, report: SyncReport) -> None:
     """Re-evaluate grants when audiences may have changed (tenants, memberships, collections)."""
-    from hub.objects.ingest import regrant_collection
+    from hub.objects.grants import reevaluate_collection
+    from hub.store.objects import lock_collection
 
     if not (report.created or report.updated or report.deactivated):
         return
+    now = datetime.now(UTC)
     for collection in session.scalars(sa.select(Collection)):
-        report.regranted[collection.alias] = regrant_collection(session, collection)
+        lock_collection(session, collection.id)
+        report.regranted[collection.alias] = reevaluate_collection(session, collection, now=now)
 
 
 def operator_scope(session: Session) -> TenantScope | None:

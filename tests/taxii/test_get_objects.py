@@ -121,7 +121,21 @@ def test_manifest(world: World) -> None:
         assert [r["id"] for r in rest["objects"]] == [objs[2]["id"]]
 
 
-def test_tlp_floor_decides_visibility(world: World) -> None:
+ECOWAS_POLICY = {
+    "tenant": "ng-nctc",
+    "rules": [
+        {
+            "name": "ecowas-green-amber",
+            "effect": "share",
+            "match": {"tlp": ["green", "amber"]},
+            "recipients": {"communities": ["ecowas"]},
+        }
+    ],
+}
+
+
+def test_policy_and_tlp_floor_decide_visibility(world: World) -> None:
+    world.apply_policy(ECOWAS_POLICY)
     me = world.scope("ng-nctc").identity_id
     clear, green, amber, red, unmarked = (
         indicator(me, tlp="clear"),
@@ -130,35 +144,41 @@ def test_tlp_floor_decides_visibility(world: World) -> None:
         indicator(me, tlp="red"),
         indicator(me, tlp=None),
     )
+    everything = {o["id"] for o in (clear, green, amber, red, unmarked)}
+    url = objects_url(world, "shared-exchange")
     with client(world, "ng-nctc") as c:
-        post(c, objects_url(world, "shared-exchange"), [clear, green, amber, red, unmarked])
-        own = {
-            o["id"]
-            for o in c.get(
-                objects_url(world, "shared-exchange"), params={"match[type]": "indicator"}
-            ).json()["objects"]
-        }
-    assert own == {clear["id"], green["id"], amber["id"], red["id"], unmarked["id"]}
+        post(c, url, [clear, green, amber, red, unmarked])
+        own = c.get(url, params={"match[type]": "indicator"}).json()["objects"]
+    assert {o["id"] for o in own} == everything
 
     def visible(slug: str) -> set[str]:
         with client(world, slug) as c:
-            url = objects_url(world, "shared-exchange")
             body = c.get(url, params={"match[type]": "indicator"}).json()
-            for obj in (green, amber, red, unmarked):
-                r = c.get(f"{url}{obj['id']}/")
-                if obj["id"] not in {o["id"] for o in body.get("objects", [])}:
-                    assert r.status_code == 404
-                    versions = c.get(f"{url}{obj['id']}/versions/")
-                    assert versions.status_code == 404
-            return {o["id"] for o in body.get("objects", [])}
+            seen = {o["id"] for o in body.get("objects", [])}
+            for oid in everything - seen:
+                assert c.get(f"{url}{oid}/").status_code == 404
+                assert c.get(f"{url}{oid}/versions/").status_code == 404
+            return seen
 
-    # Ghana shares ECOWAS with Nigeria: GREEN reaches it; Kenya shares the AU community too.
-    assert visible("gh-ctfc") == {clear["id"], green["id"]}
-    # INTERPOL shares no community with Nigeria: CLEAR only.
+    # Ghana is in ECOWAS with Nigeria: the rule shares GREEN and AMBER (and the unmarked
+    # object, AMBER by default); RED needs a recipient named on the object itself.
+    assert visible("gh-ctfc") == {clear["id"], green["id"], amber["id"], unmarked["id"]}
+    # INTERPOL shares no community with Nigeria and no rule names it: CLEAR only.
     assert visible("interpol") == {clear["id"]}
 
 
-def test_granular_red_field_raises_the_whole_object(world: World) -> None:
+def test_without_a_policy_only_clear_leaves_the_publisher(world: World) -> None:
+    me = world.scope("ng-nctc").identity_id
+    clear, green = indicator(me, tlp="clear"), indicator(me, tlp="green")
+    with client(world, "ng-nctc") as c:
+        post(c, objects_url(world, "shared-exchange"), [clear, green])
+    with client(world, "gh-ctfc") as c:
+        got = c.get(objects_url(world, "shared-exchange"), params={"match[type]": "indicator"})
+    assert [o["id"] for o in got.json()["objects"]] == [clear["id"]]
+
+
+def test_granular_red_field_is_removed_for_recipients_not_named(world: World) -> None:
+    world.apply_policy(ECOWAS_POLICY)
     me = world.scope("ng-nctc").identity_id
     from tests.factories import TLP
 
@@ -168,12 +188,39 @@ def test_granular_red_field_raises_the_whole_object(world: World) -> None:
         description="source: informant NG-HUMINT-17",
         granular_markings=[{"marking_ref": TLP["red"], "selectors": ["description"]}],
     )
+    url = objects_url(world, "shared-exchange")
     with client(world, "ng-nctc") as c:
-        post(c, objects_url(world, "shared-exchange"), [obj])
+        post(c, url, [obj])
+        mine = c.get(f"{url}{obj['id']}/").json()["objects"][0]
+    assert mine["description"] == obj["description"]
     with client(world, "gh-ctfc") as c:
-        r = c.get(objects_url(world, "shared-exchange") + obj["id"] + "/")
-    assert r.status_code == 404
+        r = c.get(f"{url}{obj['id']}/")
+    assert r.status_code == 200
+    theirs = r.json()["objects"][0]
+    assert "description" not in theirs
     assert "informant" not in r.text
+    assert theirs["pattern"] == obj["pattern"]
+
+
+def test_new_policy_revokes_and_grants(world: World) -> None:
+    world.apply_policy(ECOWAS_POLICY)
+    me = world.scope("ng-nctc").identity_id
+    amber = indicator(me, tlp="amber")
+    url = objects_url(world, "shared-exchange")
+    with client(world, "ng-nctc") as c:
+        post(c, url, [amber])
+    with client(world, "gh-ctfc") as c:
+        assert c.get(f"{url}{amber['id']}/").status_code == 200
+        first = c.get(url, params={"match[type]": "indicator"})
+        mark = first.headers["X-TAXII-Date-Added-Last"]
+    world.apply_policy({"tenant": "ng-nctc", "rules": []})
+    with client(world, "gh-ctfc") as c:
+        assert c.get(f"{url}{amber['id']}/").status_code == 404
+    world.apply_policy(ECOWAS_POLICY)
+    with client(world, "gh-ctfc") as c:
+        # Granted again: a reader polling with added_after sees it as newly added.
+        again = c.get(url, params={"match[type]": "indicator", "added_after": mark}).json()
+    assert [o["id"] for o in again["objects"]] == [amber["id"]]
 
 
 def test_next_token_is_bound_to_reader_and_query(world: World) -> None:

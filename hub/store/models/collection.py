@@ -26,3 +26,8 @@ class Collection(SQLModel, table=True):
     readers: list[str] = Field(sa_column=sa.Column(JsonList(), nullable=False))
     writers: list[str] = Field(sa_column=sa.Column(JsonList(), nullable=False))
     allow_custom: bool = Field(default=False)
+    clock: int = Field(
+        default=0,
+        sa_column=sa.Column(sa.BigInteger, nullable=False, server_default="0"),
+        description="Last date_added handed out (µs): grants and versions share this clock.",
+    )

@@ -16,6 +16,11 @@ class Grant(SQLModel, table=True):
     The TAXII filter columns are copied from the version so a reader's page is one range scan
     of its own grants in `date_added` order. `is_latest` marks the newest version among those
     granted to this reader, which is what `match[version]=last` serves.
+
+    A grant is in force only while `policy_seq` equals its publisher's current policy sequence
+    (``tenant.policy_seq``): applying a new policy withdraws every grant at once, and the
+    re-evaluation restores those the new policy still allows. `view_seq` names the stored view
+    to serve when the recipient's field profile takes something away.
     """
 
     __tablename__ = "access_grant"
@@ -25,6 +30,8 @@ class Grant(SQLModel, table=True):
         ),
         sa.Index("ix_access_grant_reader_type", "reader_id", "collection_id", "type", "date_added"),
         sa.Index("ix_access_grant_version_seq", "version_seq"),
+        sa.Index("ix_access_grant_owner", "owner_id", "policy_seq"),
+        sa.Index("ix_access_grant_object", "object_id", "reader_id"),
     )
 
     reader_id: int = Field(foreign_key="tenant.id", primary_key=True, ondelete="CASCADE")
@@ -40,3 +47,11 @@ class Grant(SQLModel, table=True):
     spec_version: str = Field(max_length=8)
     version: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
     is_latest: bool = Field(default=True)
+    owner_id: int = Field(foreign_key="tenant.id")
+    policy_seq: int = Field(
+        default=0, sa_column=sa.Column(sa.Integer, nullable=False, server_default="0")
+    )
+    view_seq: int | None = Field(
+        default=None,
+        sa_column=sa.Column(BigId, sa.ForeignKey("object_view.seq", ondelete="CASCADE")),
+    )

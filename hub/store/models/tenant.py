@@ -26,4 +26,7 @@ class Tenant(SQLModel, table=True):
     identity_id: str = Field(max_length=64, unique=True)
     identity: dict[str, Any] = Field(sa_column=sa.Column(JsonDocument(), nullable=False))
     active: bool = Field(default=True)
+    policy_seq: int = Field(
+        default=0, sa_column=sa.Column(sa.Integer, nullable=False, server_default="0")
+    )
     created_at: datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))

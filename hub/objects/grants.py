@@ -1,0 +1,273 @@
+"""Deciding and storing grants: who may read each version, and which view of it.
+
+Visibility is decided at write time (and again when a policy or an audience changes) by the
+publisher's sharing policy (:mod:`hub.sharing`), and stored as grants, so the read path is an
+index range scan. A recipient whose field profile takes something away is granted a stored view
+of the version, so reading still copies stored bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy.orm import Session
+
+from hub.sharing.apply import apply_profile
+from hub.sharing.context import object_context
+from hub.sharing.decision import resolve_references
+from hub.sharing.engine import decide_all
+from hub.sharing.floor import Party
+from hub.sharing.policy import Policy
+from hub.store import objects as repo
+from hub.store import policies as policy_repo
+from hub.store.models import Collection
+from hub.store.tenants import (
+    audience_tenant_ids,
+    operator_ids,
+    tenant_identities,
+    tenant_profiles,
+)
+from hub.timeutil import now_micros
+
+__all__ = [
+    "Audience",
+    "GrantPlan",
+    "Item",
+    "load_audience",
+    "plan_grants",
+    "reevaluate_collection",
+    "write_grants",
+]
+
+_POLICY_CACHE: dict[str, Policy] = {}
+_POLICY_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """Who may receive a publisher's objects in one collection, and under which policy."""
+
+    collection: Collection
+    publisher: Party
+    readers: tuple[Party, ...]
+    policy: Policy
+    policy_seq: int
+    system: bool = False
+
+
+@dataclass(slots=True)
+class Item:
+    """One stored version to decide for: its object and its place in the store."""
+
+    obj: Mapping[str, Any]
+    version_seq: int
+    object_id: str
+    type: str
+    spec_version: str
+    version: int
+
+
+@dataclass(slots=True)
+class GrantPlan:
+    """What one version's readers get: reader id → None (as published) or a view body."""
+
+    item: Item
+    views: dict[int, tuple[str, dict[str, Any], bytes] | None] = field(default_factory=dict)
+
+
+def _policy(document: Mapping[str, Any], content_hash: str) -> Policy:
+    with _POLICY_LOCK:
+        cached = _POLICY_CACHE.get(content_hash)
+    if cached is None:
+        cached = Policy.model_validate(document)
+        with _POLICY_LOCK:
+            if len(_POLICY_CACHE) > 256:
+                _POLICY_CACHE.clear()
+            _POLICY_CACHE[content_hash] = cached
+    return cached
+
+
+def _parties(session: Session, ids: Iterable[int]) -> list[Party]:
+    return [Party(*p) for p in tenant_profiles(session, ids)]
+
+
+def load_audience(
+    session: Session, col: Collection, publisher_id: int, *, system: bool = False
+) -> Audience:
+    """The readers of `col` and the policy in force for `publisher_id` (read once per write)."""
+    readers = tuple(_parties(session, audience_tenant_ids(session, col.readers)))
+    (publisher,) = _parties(session, [publisher_id])
+    current = policy_repo.current_version(session, publisher_id)
+    if current is None:
+        policy, seq = Policy(tenant=publisher.slug), 0
+    else:
+        policy, seq = _policy(current.document, current.content_hash), current.seq
+    return Audience(col, publisher, readers, policy, seq, system)
+
+
+def plan_grants(
+    session: Session, audience: Audience, items: Sequence[Item], now: datetime
+) -> list[GrantPlan]:
+    """Decide every reader's access to every item (TLP floor, the publisher's rules, references).
+
+    The hub's own publications (identities, marking definitions) go to every reader as they are.
+    Otherwise references are resolved against what each reader may already see, what this batch
+    grants it, the tenants' identities and the hub's publications; a reader that may not see an
+    object an item depends on does not get the item (STIX 2.1 §3.3 references never leak).
+    """
+    plans = [GrantPlan(item) for item in items]
+    if audience.system:
+        for plan in plans:
+            plan.views = {r.tenant_id: None for r in audience.readers}
+        return plans
+    decided = []
+    batch: set[tuple[int, str]] = set()
+    refs: set[str] = set()
+    for item in items:
+        ctx = object_context(item.obj, collection=audience.collection.alias, now=now)
+        decisions = decide_all(item.obj, ctx, audience.policy, audience.publisher, audience.readers)
+        decided.append(decisions)
+        for reader_id, d in decisions.items():
+            if d.granted:
+                batch.add((reader_id, item.object_id))
+                refs.update(d.requires_refs)
+                for ref_field in d.prune_refs.values():
+                    refs.update(ref_field.ids)
+    reader_ids = [r.tenant_id for r in audience.readers]
+    held = repo.granted_pairs(session, reader_ids, refs) if refs else set()
+    public = tenant_identities(session) | repo.owned_by(session, operator_ids(session), refs)
+    for plan, decisions in zip(plans, decided, strict=True):
+        for reader_id, d in decisions.items():
+            if not d.granted:
+                continue
+
+            def visible(ref: str, r: int = reader_id) -> bool:
+                return ref in public or (r, ref) in batch or (r, ref) in held
+
+            d = resolve_references(d, visible)
+            if not d.granted:
+                continue
+            profile = d.profile()
+            if d.full or profile.is_full:
+                plan.views[reader_id] = None
+            else:
+                body = orjson.dumps(apply_profile(plan.item.obj, profile))
+                plan.views[reader_id] = (profile.digest, profile.to_json(), body)
+    return plans
+
+
+def next_dates(session: Session, collection_id: str, count: int) -> int:
+    """Reserve `count` consecutive `date_added` values (µs) in a collection; returns the first.
+
+    Callers hold the collection's writer lock, so the clock only moves forward and no two
+    versions or grants share a value.
+    """
+    clock = repo.collection_clock(session, collection_id)
+    start = max(now_micros(), clock + 1)
+    repo.set_collection_clock(session, collection_id, start + count - 1)
+    return start
+
+
+def write_grants(
+    session: Session,
+    audience: Audience,
+    plans: Sequence[GrantPlan],
+    date_added: Mapping[int, int],
+    reuse: Mapping[tuple[int, int], int] | None = None,
+) -> int:
+    """Store the views and grants of `plans`; returns the number of grants written.
+
+    `date_added` gives each version's own date; a reader that already held a grant of the
+    version keeps its date (`reuse`), one newly granted gets a fresh date from the collection
+    clock, so readers paging with `added_after` see what a policy change newly shows them.
+    """
+    col = audience.collection
+    views: dict[tuple[int, str], int] = {}
+    new_views = []
+    for plan in plans:
+        for view in plan.views.values():
+            if view is not None and (plan.item.version_seq, view[0]) not in views:
+                views[(plan.item.version_seq, view[0])] = -1
+                new_views.append((plan.item.version_seq, *view))
+    for (version_seq, digest), seq in zip(
+        [(v[0], v[1]) for v in new_views], repo.insert_views(session, new_views), strict=True
+    ):
+        views[(version_seq, digest)] = seq
+    fresh = 0
+    if reuse is not None:
+        fresh = sum(1 for p in plans for r in p.views if (r, p.item.version_seq) not in reuse)
+    clock = next_dates(session, col.id, fresh) if fresh else 0
+    grants: list[repo.GrantRow] = []
+    for plan in plans:
+        it = plan.item
+        for reader_id, view in plan.views.items():
+            if reuse is None:
+                when = date_added[it.version_seq]
+            elif (reader_id, it.version_seq) in reuse:
+                when = reuse[(reader_id, it.version_seq)]
+            else:
+                when, clock = clock, clock + 1
+            grants.append(
+                repo.GrantRow(
+                    reader_id=reader_id,
+                    date_added=when,
+                    version_seq=it.version_seq,
+                    object_id=it.object_id,
+                    type=it.type,
+                    spec_version=it.spec_version,
+                    version=it.version,
+                    is_latest=False,
+                    owner_id=audience.publisher.tenant_id,
+                    policy_seq=audience.policy_seq,
+                    view_seq=views[(it.version_seq, view[0])] if view is not None else None,
+                )
+            )
+    repo.insert_grants(session, col.id, grants)
+    repo.refresh_latest(session, col.id, {p.item.object_id for p in plans})
+    return len(grants)
+
+
+def reevaluate_collection(
+    session: Session, col: Collection, *, owner_id: int | None = None, now: datetime
+) -> int:
+    """Decide again every grant of a collection (or of one publisher's objects in it).
+
+    Runs in the caller's write transaction, in batches of versions in date_added order; returns
+    the number of grants in force afterwards. Grants that persist keep their date; new ones
+    get fresh dates; withdrawn ones and their views are deleted.
+    """
+    total = 0
+    owners = sorted(repo.owners(session, col.id)) if owner_id is None else [owner_id]
+    for owner in owners:
+        audience = load_audience(session, col, owner, system=owner in operator_ids(session))
+        for rows in repo.iter_versions(session, col.id, owner_id=owner, with_body=True):
+            items = [
+                Item(
+                    obj=orjson.loads(r.body),
+                    version_seq=r.seq,
+                    object_id=r.object_id,
+                    type=r.type,
+                    spec_version=r.spec_version,
+                    version=r.version,
+                )
+                for r in rows
+            ]
+            seqs = [i.version_seq for i in items]
+            reuse = repo.grant_dates(session, seqs)
+            repo.delete_grants_of(session, seqs)
+            plans = plan_grants(session, audience, items, now)
+            total += write_grants(
+                session, audience, plans, {r.seq: r.date_added for r in rows}, reuse
+            )
+    return total
+
+
+def content_hash(document: Mapping[str, Any]) -> str:
+    """SHA-256 of a policy document's canonical JSON."""
+    return hashlib.sha256(orjson.dumps(document, option=orjson.OPT_SORT_KEYS)).hexdigest()
