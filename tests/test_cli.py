@@ -64,10 +64,12 @@ def test_tenants_check_and_sync(env: Path, tenants_copy: Path) -> None:
     assert {"ng-nctc", "interpol", "hub-operator"} <= slugs
 
     bad = tenants_copy / "ng-nctc.yaml"
-    bad.write_text(bad.read_text().replace("kind: national-cell", "kind: militia"))
+    text = bad.read_text().replace("kind: national-cell", "kind: militia")
+    bad.write_text(text)
+    line = text.splitlines().index("kind: militia") + 1
     result = runner.invoke(app, ["tenants", "check", str(tenants_copy)])
     assert result.exit_code == 1
-    assert f"{bad}:4: kind:" in result.output.replace("\n", "")
+    assert f"{bad}:{line}: kind:" in result.output.replace("\n", "")
 
 
 def test_tenants_schema_export(env: Path) -> None:
