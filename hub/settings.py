@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from hub.crypto.kms import KmsConfig
 
 __all__ = ["Settings"]
 
@@ -42,6 +45,44 @@ class Settings(BaseSettings):
     page_size_default: int = Field(default=100, ge=1, le=10000)
     page_size_max: int = Field(default=1000, ge=1, le=10000)
     db_pool_size: int = Field(default=10, ge=1, le=200)
+    jobs_enabled: bool = Field(default=True, description="Run a job runner thread in `serve`.")
+    audit_retention_days: int | None = Field(
+        default=None,
+        ge=1,
+        description="Days of audit trail to keep; older entries are pruned behind a signed "
+        "checkpoint. None (the default) keeps everything.",
+    )
+
+    # Field-level encryption (docs/crypto.md): where the master key lives, and the switch.
+    kms_provider: Literal["local", "pkcs11"] = Field(
+        default="local",
+        description="Master key provider: the local keyring (or HUB_MASTER_KEY), or an HSM.",
+    )
+    master_key: SecretStr | None = Field(
+        default=None,
+        description="Base64 of a 256-bit master key, instead of the keyring file's (local).",
+    )
+    previous_master_keys: SecretStr | None = Field(
+        default=None,
+        description="Comma-separated base64 master keys being rotated away from (local); "
+        "they still unwrap until `fusion-hub keys rotate-master` rewrapped every tenant key.",
+    )
+    pkcs11_library: str = "/usr/lib/softhsm/libsofthsm2.so"
+    pkcs11_token_label: str = "fusion-hub"
+    pkcs11_pin: SecretStr | None = None
+    pkcs11_key_label: str = "fusion-hub-master"
+    key_cache_ttl: float = Field(
+        default=60.0,
+        gt=0,
+        le=3600,
+        description="Seconds an unwrapped tenant key is cached; another process's rotation or "
+        "shredding takes effect here within this time.",
+    )
+    field_encryption: bool = Field(
+        default=True,
+        description="Seal protected fields at rest (on). Off is for measuring its cost only: "
+        "protected fields are then stored in clear; refused in production.",
+    )
 
     @model_validator(mode="after")
     def _refuse_dangerous_defaults(self) -> Settings:
@@ -52,6 +93,8 @@ class Settings(BaseSettings):
                     "HUB_DATABASE_URL points at SQLite; production runs on PostgreSQL "
                     "(set HUB_ENVIRONMENT=development for a single-process embedded hub)"
                 )
+            if not self.field_encryption:
+                raise ValueError("HUB_FIELD_ENCRYPTION=off stores protected fields in clear")
             if self.host in {"0.0.0.0", "::"} and not self.public_url.startswith("https://"):  # noqa: S104
                 raise ValueError("HUB_PUBLIC_URL must be an https:// URL when listening publicly")
         return self
@@ -62,6 +105,23 @@ class Settings(BaseSettings):
         if self.public_url:
             return self.public_url.rstrip("/")
         return f"http://{self.host}:{self.port}"
+
+    def kms_config(self) -> KmsConfig:
+        """The key provider's configuration (:class:`hub.crypto.kms.KmsConfig`)."""
+        from hub.crypto.kms import KmsConfig
+
+        previous = self.previous_master_keys.get_secret_value() if self.previous_master_keys else ""
+        return KmsConfig(
+            provider=self.kms_provider,
+            master_key=self.master_key,
+            previous_master_keys=tuple(
+                SecretStr(k.strip()) for k in previous.split(",") if k.strip()
+            ),
+            pkcs11_library=self.pkcs11_library,
+            pkcs11_token_label=self.pkcs11_token_label,
+            pkcs11_pin=self.pkcs11_pin,
+            pkcs11_key_label=self.pkcs11_key_label,
+        )
 
     def ensure_data_dir(self) -> Path:
         """Create the data directory (mode 0700) if needed and return it."""
