@@ -43,8 +43,16 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        hub.close()
+        # Failed, denied and throttled logins go to the audit trail of this process's hub.
+        from hub.audit import AuditLog
+        from hub.auth import events
+
+        unsubscribe = events.subscribe(AuditLog.auth_subscriber(hub.db))
+        try:
+            yield
+        finally:
+            unsubscribe()
+            hub.close()
 
     app = FastAPI(
         title=settings.title,
@@ -102,9 +110,17 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
             )
         return JSONResponse({"status": "ready", "schema": head_revision()})
 
+    from hub.audit.router import router as audit_router
+    from hub.auth.router import router as auth_router
+    from hub.jobs.router import router as jobs_router
+    from hub.sharing.router import router as sharing_router
     from hub.taxii.router import router as taxii_router
 
+    app.include_router(auth_router)
+    app.include_router(audit_router)
     app.include_router(taxii_router)
+    app.include_router(sharing_router)
+    app.include_router(jobs_router)
     app.add_middleware(RequestContextMiddleware)
     configure_logging(settings.log_level)
     return app

@@ -12,8 +12,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from hub.audit.cli import audit_app
+from hub.auth.cli import clients_app
 from hub.errors import HubError
+from hub.jobs.cli import jobs_app
+from hub.objects.keys_cli import decrypt, keys_app
 from hub.settings import Settings
+from hub.sharing.cli import policy_app
 
 __all__ = ["app", "main"]
 
@@ -25,6 +30,12 @@ app = typer.Typer(
 )
 tenants_app = typer.Typer(help="Tenants, communities and collections (the tenants/ directory).")
 app.add_typer(tenants_app, name="tenants")
+app.add_typer(clients_app, name="clients")
+app.add_typer(audit_app, name="audit")
+app.add_typer(policy_app, name="policy")
+app.add_typer(jobs_app, name="jobs")
+app.add_typer(keys_app, name="keys")
+app.command("decrypt")(decrypt)
 console = Console(stderr=True)
 out = Console()
 
@@ -45,6 +56,7 @@ def _fail(exc: HubError | Exception) -> typer.Exit:
 @app.command()
 def init() -> None:
     """Create or upgrade the database and create the keyring. Harmless to run twice."""
+    from hub.auth.signing import SigningKeys
     from hub.crypto.keyring import LocalKeyring
     from hub.store.db import Database
     from hub.store.migrate import upgrade
@@ -56,6 +68,8 @@ def init() -> None:
         db.ping()
         before, after = upgrade(db)
         LocalKeyring.create_or_open(data_dir)
+        SigningKeys.for_data_dir(data_dir).ensure()
+        master = _ensure_master_key(s)
     except HubError as exc:
         raise _fail(exc) from None
     finally:
@@ -64,6 +78,20 @@ def init() -> None:
         console.print(f"database already at schema {after}; nothing to do")
     else:
         console.print(f"database schema {before or 'empty'} → {after}")
+    console.print(f"master key: {master} ({s.kms_provider})")
+
+
+def _ensure_master_key(s: Settings) -> str:
+    """The master key id, creating it in the HSM if the token has none (docs/crypto.md)."""
+    from hub.crypto import build_key_provider
+
+    provider = build_key_provider(s.kms_config(), s.data_dir)
+    if s.kms_provider == "pkcs11":
+        from hub.crypto.kms_pkcs11 import Pkcs11KeyProvider
+
+        assert isinstance(provider, Pkcs11KeyProvider)
+        return provider.ensure_key()
+    return provider.key_id  # the keyring's (created above) or HUB_MASTER_KEY's
 
 
 @tenants_app.command("check")
@@ -91,12 +119,14 @@ def tenants_sync(
     directory: Annotated[Path | None, typer.Argument(help="Defaults to HUB_TENANTS_DIR.")] = None,
 ) -> None:
     """Apply the tenants directory to the database (idempotent; all or nothing)."""
+    from hub.runtime import Hub
     from hub.store.db import Database
     from hub.tenancy.loader import DirectoryError
     from hub.tenancy.service import sync_directory
 
     s = _settings()
     db = Database(s.database_url)
+    Hub(s, database=db)  # its key service creates the tenants' keys
     try:
         report = sync_directory(db, directory or s.tenants_dir)
     except DirectoryError as exc:

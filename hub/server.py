@@ -22,11 +22,22 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 @contextmanager
-def background_server(app: FastAPI, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
-    """Serve `app` until the block ends; yields the base URL (``http://127.0.0.1:PORT``)."""
+def background_server(
+    app: FastAPI, host: str = "127.0.0.1", port: int = 0, *, lifespan: bool = False
+) -> Iterator[str]:
+    """Serve `app` until the block ends; yields the base URL (``http://127.0.0.1:PORT``).
+
+    The app's lifespan (job runner, audit checkpoints, audit of failed logins) runs only with
+    `lifespan`, as under `fusion-hub serve`.
+    """
     port = port or free_port(host)
     config = uvicorn.Config(
-        app, host=host, port=port, log_config=None, lifespan="off", access_log=False
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        lifespan="on" if lifespan else "off",
+        access_log=False,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"hub-server-{port}", daemon=True)

@@ -68,7 +68,7 @@ class Settings(BaseSettings):
         "they still unwrap until `fusion-hub keys rotate-master` rewrapped every tenant key.",
     )
     pkcs11_library: str = "/usr/lib/softhsm/libsofthsm2.so"
-    pkcs11_token_label: str = "fusion-hub"
+    pkcs11_token_label: str = "fusion-hub"  # noqa: S105 - a label, not a secret
     pkcs11_pin: SecretStr | None = None
     pkcs11_key_label: str = "fusion-hub-master"
     key_cache_ttl: float = Field(

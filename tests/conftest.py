@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from hub.app import create_app
 from hub.auth.clients import create_client, scopes_for_kind
 from hub.crypto.keyring import LocalKeyring
+from hub.objects.protection import forget_cached_keys
 from hub.runtime import Hub
 from hub.server import background_server
 from hub.settings import Settings
@@ -72,6 +73,7 @@ def database(database_url: str) -> Iterator[Database]:
 
 
 def _empty(db: Database) -> None:
+    forget_cached_keys()  # cached keys name tenant ids the next test reuses
     tables = [t.name for t in reversed(metadata.sorted_tables)]
     with db.engine.begin() as conn:
         if db.dialect == "postgresql":

@@ -17,6 +17,7 @@ from hub.crypto.keyring import LocalKeyring
 from hub.demo.sample import Publisher, build_sample
 from hub.errors import HubError
 from hub.settings import Settings
+from hub.sharing.service import sync_policies
 from hub.store.db import Database
 from hub.store.migrate import upgrade
 from hub.store.models import Collection
@@ -112,6 +113,8 @@ def run_demo(settings: Settings, *, publish_sample_data: bool = True) -> str:
     try:
         upgrade(db)
         sync_directory(db, settings.tenants_dir)
+        if settings.policies_dir.is_dir():  # the example policies of policies/
+            sync_policies(db, settings.policies_dir, settings.tenants_dir, author="demo")
         creds = ensure_credentials(settings, db)
         ok = failed = 0
         if publish_sample_data:

@@ -18,9 +18,9 @@ from typing import Any
 import orjson
 from sqlalchemy.orm import Session
 
-from hub.sharing.apply import apply_profile
+from hub.objects.guard import prepare_items, protect_plans, view_body, withheld_views
 from hub.sharing.context import object_context
-from hub.sharing.decision import resolve_references
+from hub.sharing.decision import Decision, resolve_references
 from hub.sharing.engine import decide_all
 from hub.sharing.floor import Party
 from hub.sharing.policy import Policy
@@ -42,6 +42,7 @@ __all__ = [
     "load_audience",
     "plan_grants",
     "reevaluate_collection",
+    "reevaluate_versions",
     "write_grants",
 ]
 
@@ -59,11 +60,17 @@ class Audience:
     policy: Policy
     policy_seq: int
     system: bool = False
+    policy_hash: str | None = None
 
 
 @dataclass(slots=True)
 class Item:
-    """One stored version to decide for: its object and its place in the store."""
+    """One stored version to decide for: its object and its place in the store.
+
+    `obj` is the stored body; :func:`plan_grants` replaces it by the whole version (sealed
+    properties decrypted, :mod:`hub.objects.guard`) unless `sealed` is already known, as when
+    publishing. The remaining fields are field-encryption state, filled in there.
+    """
 
     obj: Mapping[str, Any]
     version_seq: int
@@ -71,6 +78,12 @@ class Item:
     type: str
     spec_version: str
     version: int
+    tlp: str | None = None
+    sealed: frozenset[str] | None = None  # sealed top-level properties; None: not looked up
+    trusted: bool = True  # False: its row MAC or ciphertexts failed verification
+    guarded: bool = False  # the stored version has a row MAC
+    shredded: bool = False  # its keys were destroyed: the clear remainder is all there is
+    to_seal: frozenset[str] = frozenset()  # the policy protects more: sealed when written
 
 
 @dataclass(slots=True)
@@ -108,7 +121,8 @@ def load_audience(
         policy, seq = Policy(tenant=publisher.slug), 0
     else:
         policy, seq = _policy(current.document, current.content_hash), current.seq
-    return Audience(col, publisher, readers, policy, seq, system)
+    digest = current.content_hash if current is not None else None
+    return Audience(col, publisher, readers, policy, seq, system, digest)
 
 
 def plan_grants(
@@ -126,10 +140,14 @@ def plan_grants(
         for plan in plans:
             plan.views = {r.tenant_id: None for r in audience.readers}
         return plans
-    decided = []
+    prepare_items(session, audience, items)
+    decided: list[dict[int, Decision]] = []
     batch: set[tuple[int, str]] = set()
     refs: set[str] = set()
     for item in items:
+        if not item.trusted:
+            decided.append({})
+            continue
         ctx = object_context(item.obj, collection=audience.collection.alias, now=now)
         decisions = decide_all(item.obj, ctx, audience.policy, audience.publisher, audience.readers)
         decided.append(decisions)
@@ -143,6 +161,8 @@ def plan_grants(
     held = repo.granted_pairs(session, reader_ids, refs) if refs else set()
     public = tenant_identities(session) | repo.owned_by(session, operator_ids(session), refs)
     for plan, decisions in zip(plans, decided, strict=True):
+        if not plan.item.trusted:
+            plan.views = withheld_views(audience, plan.item)
         for reader_id, d in decisions.items():
             if not d.granted:
                 continue
@@ -157,7 +177,7 @@ def plan_grants(
             if d.full or profile.is_full:
                 plan.views[reader_id] = None
             else:
-                body = orjson.dumps(apply_profile(plan.item.obj, profile))
+                body = view_body(plan.item, profile)
                 plan.views[reader_id] = (profile.digest, profile.to_json(), body)
     return plans
 
@@ -230,6 +250,7 @@ def write_grants(
             )
     repo.insert_grants(session, col.id, grants)
     repo.refresh_latest(session, col.id, {p.item.object_id for p in plans})
+    protect_plans(session, audience, plans)
     return len(grants)
 
 
@@ -247,25 +268,35 @@ def reevaluate_collection(
     for owner in owners:
         audience = load_audience(session, col, owner, system=owner in operator_ids(session))
         for rows in repo.iter_versions(session, col.id, owner_id=owner, with_body=True):
-            items = [
-                Item(
-                    obj=orjson.loads(r.body),
-                    version_seq=r.seq,
-                    object_id=r.object_id,
-                    type=r.type,
-                    spec_version=r.spec_version,
-                    version=r.version,
-                )
-                for r in rows
-            ]
-            seqs = [i.version_seq for i in items]
-            reuse = repo.grant_dates(session, seqs)
-            repo.delete_grants_of(session, seqs)
-            plans = plan_grants(session, audience, items, now)
-            total += write_grants(
-                session, audience, plans, {r.seq: r.date_added for r in rows}, reuse
-            )
+            total += reevaluate_versions(session, audience, rows, now)
     return total
+
+
+def reevaluate_versions(
+    session: Session, audience: Audience, rows: Sequence[Any], now: datetime
+) -> int:
+    """Decide again the grants of one batch of stored versions (rows of ``iter_versions`` with
+    their body) of the audience's publisher; idempotent. Returns the grants written.
+
+    Runs in the caller's write transaction, which holds the collection's writer lock (the
+    resumable policy re-evaluation job calls it once per batch).
+    """
+    items = [
+        Item(
+            obj=orjson.loads(r.body),
+            version_seq=r.seq,
+            object_id=r.object_id,
+            type=r.type,
+            spec_version=r.spec_version,
+            version=r.version,
+        )
+        for r in rows
+    ]
+    seqs = [i.version_seq for i in items]
+    reuse = repo.grant_dates(session, seqs)
+    repo.delete_grants_of(session, seqs)
+    plans = plan_grants(session, audience, items, now)
+    return write_grants(session, audience, plans, {r.seq: r.date_added for r in rows}, reuse)
 
 
 def content_hash(document: Mapping[str, Any]) -> str:

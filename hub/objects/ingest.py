@@ -8,7 +8,7 @@ transaction, so nothing half-written stays behind.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -16,11 +16,17 @@ from typing import Any
 import orjson
 from sqlalchemy.orm import Session
 
+from hub.audit import Actor, AuditEvent, AuditLog
+from hub.crypto import DecryptionFailed, KeyUnavailable
 from hub.errors import Forbidden, NotFound
 from hub.objects.grants import Item, load_audience, next_dates, plan_grants, write_grants
+from hub.objects.protection import FieldProtection, protection_for
+from hub.objects.sealing import seal
 from hub.sharing.floor import effective_tlp
+from hub.sharing.protect import protected_properties
 from hub.stix import TLP_MARKING_IDS, StixValidationError, validate_object
 from hub.store import objects as repo
+from hub.store import policies as policy_repo
 from hub.store import statuses
 from hub.store.db import Database
 from hub.store.models import Collection, Status
@@ -41,6 +47,7 @@ class Publisher:
 
     scope: TenantScope
     system: bool = False
+    client_id: str | None = None
 
 
 @dataclass(slots=True)
@@ -66,6 +73,7 @@ class _Candidate:
     object_id: str
     version_str: str | None
     new: repo.NewVersion
+    sealed: frozenset[str] = frozenset()
 
 
 @dataclass(slots=True)
@@ -120,6 +128,39 @@ def _validate(
     return _Candidate(obj, info.id, version_str, new), None
 
 
+def _protect_section(session: Session, owner: int) -> tuple[int, dict[str, Any]]:
+    """The publisher's policy sequence and its ``protect:`` section (read before sealing)."""
+    current = policy_repo.current_version(session, owner)
+    if current is None:
+        return 0, {}
+    section = current.document.get("protect") if isinstance(current.document, dict) else None
+    return current.seq, section if isinstance(section, dict) else {}
+
+
+def _seal(
+    protection: FieldProtection,
+    owner: int,
+    candidates: Sequence[_Candidate],
+    protect: Mapping[str, Sequence[str]],
+) -> None:
+    """Seal each candidate's protected properties: its stored body becomes the clear rest."""
+    for cand in candidates:
+        props = protected_properties(cand.obj, protect)
+        sealed = seal(protection.keys, owner, cand.obj, props) if props else None
+        cand.sealed = frozenset(props) if sealed is not None else frozenset()
+        new = cand.new
+        if sealed is None:
+            new.body, new.sealed, new.wrapped_key, new.key_id = (
+                orjson.dumps(cand.obj),
+                None,
+                None,
+                None,
+            )
+        else:
+            new.body, new.sealed = sealed.body, sealed.sealed
+            new.wrapped_key, new.key_id = sealed.wrapped_key, sealed.key_id
+
+
 def ingest(
     db: Database,
     publisher: Publisher,
@@ -130,9 +171,11 @@ def ingest(
 ) -> Status:
     """Publish `objects` to a collection and return the stored TAXII status resource."""
     request_ts = now or datetime.now(UTC)
+    owner = publisher.scope.tenant_id
     with db.session() as session:
         col = writable_collection(session, publisher.scope, collection_id)
         allow_custom = col.allow_custom
+        protect = None if publisher.system else _protect_section(session, owner)
     result = _Result()
     candidates: list[_Candidate] = []
     for raw in objects:
@@ -141,10 +184,29 @@ def ingest(
             result.failures.append(failure)
         elif cand:
             candidates.append(cand)
+    protection = protection_for(db) if protect is not None and candidates else None
+    if protection is not None and protection.enabled:
+        # Keys are created (a write) before the ingest transaction opens: SQLite has one writer.
+        try:
+            protection.keys.ensure_tenant_keys(owner)
+            protection.keys.tenant_key(owner)
+        except DecryptionFailed:  # wrapped by a master key this provider does not hold
+            raise KeyUnavailable(
+                "the publisher's keys cannot be opened by the key provider"
+            ) from None
+        assert protect is not None
+        _seal(protection, owner, candidates, protect[1])
 
     with db.write_session() as session:
         repo.lock_collection(session, collection_id)
-        audience = load_audience(session, col, publisher.scope.tenant_id, system=publisher.system)
+        audience = load_audience(session, col, owner, system=publisher.system)
+        if (
+            protection is not None
+            and protection.enabled
+            and protect is not None
+            and audience.policy_seq != protect[0]
+        ):  # a new policy came in between: seal as it says
+            _seal(protection, owner, candidates, audience.policy.protect)
         stored = repo.existing_versions(session, collection_id, {c.object_id for c in candidates})
         accepted: list[_Candidate] = []
         seen: set[tuple[str, int]] = set()
@@ -176,7 +238,16 @@ def ingest(
             news = [c.new for c in accepted]
             seqs = repo.insert_versions(session, collection_id, news, start)
             items = [
-                Item(c.obj, seq, c.object_id, c.new.type, c.new.spec_version, c.new.version)
+                Item(
+                    c.obj,
+                    seq,
+                    c.object_id,
+                    c.new.type,
+                    c.new.spec_version,
+                    c.new.version,
+                    tlp=c.new.tlp,
+                    sealed=c.sealed,
+                )
                 for c, seq in zip(accepted, seqs, strict=True)
             ]
             plans = plan_grants(session, audience, items, request_ts)
@@ -200,6 +271,23 @@ def ingest(
                 successes=[o.as_dict() for o in result.successes],
                 failures=[o.as_dict() for o in result.failures],
                 pendings=[],
+            ),
+        )
+        # The audit entry commits with what it records (TAXII 2.1 §5.4 outcomes per object).
+        actor = (
+            Actor.system("directory")
+            if publisher.system
+            else Actor.of_scope(publisher.scope, publisher.client_id)
+        )
+        AuditLog.record(
+            session,
+            AuditEvent.publish(
+                actor,
+                collection_id,
+                [(c.object_id, c.new.version) for c in accepted],
+                unchanged=[(o.id, o.version) for o in result.successes if o.message and o.version],
+                failed=[(o.id, o.version, o.message or "") for o in result.failures],
+                policy_hash=audience.policy_hash,
             ),
         )
     return status

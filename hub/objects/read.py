@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from sqlalchemy.orm import Session
 
 from hub.errors import BadRequest, Forbidden, NotFound
+from hub.objects.serve import render_page
 from hub.store import objects as repo
 from hub.store.models import Collection
 from hub.store.tenants import collection_by_id
@@ -129,6 +130,7 @@ class ObjectPage:
     next: str | None
     first_added: int | None
     last_added: int | None
+    versions: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def headers(self) -> dict[str, str]:
@@ -191,13 +193,16 @@ def get_objects(
     f: Filters,
     object_id: str = "",
 ) -> ObjectPage:
-    """TAXII 2.1 §5.3 Get Objects / §5.5 Get An Object: stored JSON of the granted versions."""
+    """TAXII 2.1 §5.3 Get Objects / §5.5 Get An Object: stored JSON of the granted versions
+    (versions with protected fields unsealed for this reader, :mod:`hub.objects.serve`)."""
     col = readable_collection(session, scope, collection_id)
     q, fp = _query(tokens, scope, col, f, "objects", object_id)
     rows, more = repo.page_objects(session, scope, q)
     if object_id and not rows and not f.next:
         raise NotFound("No such object")
-    return _page(tokens, scope, fp, rows, more)
+    page = _page(tokens, scope, fp, render_page(session, scope, rows), more)
+    page.versions = [(r.object_id, r.version) for r in rows]
+    return page
 
 
 @dataclass(slots=True)
@@ -240,8 +245,11 @@ def get_manifest(
 
 def delete_object(
     session: Session, scope: TenantScope, collection_id: str, object_id: str, f: Filters
-) -> int:
-    """TAXII 2.1 §5.7 Delete An Object: the publisher removes versions it may see and owns."""
+) -> list[tuple[str, int]]:
+    """TAXII 2.1 §5.7 Delete An Object: the publisher removes versions it may see and owns.
+
+    Returns the (object id, version) pairs deleted.
+    """
     col = readable_collection(session, scope, collection_id)
     if not scope.matches_any(col.writers):
         raise Forbidden("This client's tenant may not write to this collection")
@@ -258,6 +266,6 @@ def delete_object(
     rows = repo.version_owners(session, col.id, object_id, [r.version for r in visible])
     if any(owner != scope.tenant_id for _, owner in rows):
         raise Forbidden("Only the publisher of an object may delete it")
-    deleted = repo.delete_versions(session, col.id, [seq for seq, _ in rows])
+    repo.delete_versions(session, col.id, [seq for seq, _ in rows])
     repo.refresh_latest(session, col.id, [object_id])
-    return deleted
+    return [(object_id, r.version) for r in visible]

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
 from hub.sharing.context import COMMON_REQUIRED, PROTECTED_PROPERTIES, REQUIRED_PROPERTIES
+from hub.sharing.protect import protect_problem
 
 __all__ = [
     "FieldActionName",
@@ -49,6 +50,8 @@ TypeName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9]*(-[a-z0-9]+
 SELECTOR_PATTERN = r"^[a-z][a-z0-9_]*(\.(\[[0-9]+\]|[^.\[\]]+))*$"
 Selector = Annotated[str, StringConstraints(pattern=SELECTOR_PATTERN)]
 _SELECTOR = re.compile(SELECTOR_PATTERN)
+ProtectType = Annotated[str, StringConstraints(pattern=r"^(\*|[a-z][a-z0-9]*(-[a-z0-9]+)*)$")]
+ProtectSelector = Annotated[str, StringConstraints(pattern=r"^(x_\*|[a-z][a-z0-9_]*)$")]
 _END_CONDITIONS = {
     "relationship_types": "relationship",
     "source_types": "relationship",
@@ -270,11 +273,24 @@ class Policy(_Strict):
         description="TLP of an object that carries no TLP marking (never clear).",
     )
     rules: list[Rule] = Field(default_factory=list, description="Evaluated all; deny wins.")
+    protect: dict[ProtectType, list[ProtectSelector]] = Field(
+        default_factory=dict,
+        description="Properties sealed at rest, per STIX type (* for every type), in addition "
+        "to the hub's defaults: top-level property names, or x_* for every custom property. "
+        "Applies to new versions and, at the next re-evaluation, to stored ones.",
+        json_schema_extra={"additionalProperties": False},
+    )
 
     @model_validator(mode="after")
     def _unique_names(self) -> Policy:
         seen: dict[str, int] = {}
         problems = []
+        for obj_type, props in self.protect.items():
+            for prop in props:
+                why = protect_problem(obj_type, prop)
+                if why:
+                    loc = ("protect", obj_type)
+                    problems.append(_problem(loc, "unprotectable", why, prop))
         for i, rule in enumerate(self.rules):
             if rule.name in seen:
                 msg = f"rule name {rule.name!r} is already used by rule {seen[rule.name]}"

@@ -16,12 +16,15 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from hub.store.models import Collection, Grant, ObjectVersion, ObjectView, Tenant
+from hub.store.sealed import PageRow, Protection, protection_row
 from hub.types import TenantScope
 
 __all__ = [
     "GrantRow",
     "NewVersion",
     "PageQuery",
+    "PageRow",
+    "Protection",
     "VersionFilter",
     "collection_clock",
     "delete_grants_of",
@@ -65,6 +68,9 @@ class NewVersion:
     tlp: str | None
     revoked: bool
     body: bytes
+    sealed: dict[str, str] | None = None
+    wrapped_key: bytes | None = None
+    key_id: str | None = None
 
 
 @dataclass(slots=True)
@@ -154,6 +160,9 @@ def insert_versions(
             "tlp": v.tlp,
             "revoked": v.revoked,
             "body": v.body,
+            "sealed": v.sealed,
+            "wrapped_key": v.wrapped_key,
+            "key_id": v.key_id,
         }
         for i, v in enumerate(versions)
     ]
@@ -317,10 +326,12 @@ def page_grants(
     return rows[: q.limit], len(rows) > q.limit
 
 
-def page_objects(
-    session: Session, scope: TenantScope, q: PageQuery
-) -> tuple[list[tuple[int, str]], bool]:
-    """(date_added, stored JSON text) of the page's versions, and whether more follow."""
+def page_objects(session: Session, scope: TenantScope, q: PageQuery) -> tuple[list[PageRow], bool]:
+    """The page's versions as stored (date_added, JSON text), and whether more follow.
+
+    Rows of versions with a row MAC also carry their :class:`Protection` columns; the others
+    are served as the stored bytes.
+    """
     page = (
         sa.select(G.c.date_added, G.c.version_seq, G.c.view_seq)
         .where(*_grant_filter(scope, q))
@@ -329,14 +340,32 @@ def page_objects(
         .subquery("page")
     )
     body = sa.func.coalesce(sa.cast(W.c.body, sa.Text), sa.cast(V.c.body, sa.Text))
+    guarded = V.c.mac.is_not(None)
     stmt = (
-        sa.select(page.c.date_added, body)
+        sa.select(
+            page.c.date_added,
+            body,
+            V.c.mac,
+            V.c.object_id,
+            V.c.version,
+            V.c.owner_id,
+            V.c.tlp,
+            V.c.recipients,
+            V.c.sealed,
+            V.c.wrapped_key,
+            sa.case((sa.and_(guarded, W.c.seq.is_not(None)), sa.cast(V.c.body, sa.Text))),
+            sa.case((guarded, W.c.digest)),
+            sa.case((guarded, W.c.profile), else_=sa.null()).label("profile"),
+        )
         .select_from(
             page.join(V, V.c.seq == page.c.version_seq).outerjoin(W, W.c.seq == page.c.view_seq)
         )
         .order_by(page.c.date_added)
     )
-    rows = [(r[0], r[1]) for r in session.execute(stmt)]
+    rows = [
+        PageRow(r[0], r[1], None if r[2] is None else protection_row(r), r[3], r[4])
+        for r in session.execute(stmt)
+    ]
     return rows[: q.limit], len(rows) > q.limit
 
 

@@ -7,11 +7,13 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Depends, Request, Response
 
+from hub.audit import Actor, AuditEvent, AuditLog
 from hub.auth import Authorizer
 from hub.deps import HubDep, SessionDep
 from hub.errors import BadRequest, NotFound, PayloadTooLarge
 from hub.objects import ingest as publishing
 from hub.objects import read
+from hub.runtime import Hub
 from hub.store import statuses
 from hub.store.models import Status
 from hub.store.tenants import list_collections
@@ -138,6 +140,12 @@ def _filters(request: Request, hub: HubDep, version_default: str = "last") -> re
     )
 
 
+def _audit_read(hub: Hub, p: Principal, collection_id: str, page: read.ObjectPage) -> None:
+    """Record which versions went to whom before they are sent (one entry per request)."""
+    if page.versions:
+        AuditLog.record(hub.db, AuditEvent.read(Actor.of(p), collection_id, page.versions))
+
+
 def _envelope(page: read.ObjectPage) -> Response:
     parts = [b'{"more":', b"true" if page.more else b"false"]
     if page.next:
@@ -156,6 +164,7 @@ def get_objects(
     page = read.get_objects(
         session, hub.page_tokens, p.tenant, collection_id, _filters(request, hub)
     )
+    _audit_read(hub, p, collection_id, page)
     return _envelope(page)
 
 
@@ -194,7 +203,11 @@ async def add_objects(collection_id: str, request: Request, hub: HubDep, p: Writ
     from starlette.concurrency import run_in_threadpool
 
     status = await run_in_threadpool(
-        publishing.ingest, hub.db, publishing.Publisher(p.tenant), collection_id, objects
+        publishing.ingest,
+        hub.db,
+        publishing.Publisher(p.tenant, client_id=p.client_id),
+        collection_id,
+        objects,
     )
     return taxii(_status_body(status), status_code=202)
 
@@ -212,6 +225,7 @@ def get_object(
     page = read.get_objects(
         session, hub.page_tokens, p.tenant, collection_id, _filters(request, hub), object_id
     )
+    _audit_read(hub, p, collection_id, page)
     return _envelope(page)
 
 
@@ -226,7 +240,8 @@ def delete_object(
     """TAXII 2.1 §5.7 Delete An Object: the publisher removes the matching versions."""
     f = _filters(request, hub, version_default="all")
     with hub.db.write_session() as session:
-        read.delete_object(session, p.tenant, collection_id, object_id, f)
+        deleted = read.delete_object(session, p.tenant, collection_id, object_id, f)
+        AuditLog.record(session, AuditEvent.delete(Actor.of(p), collection_id, deleted))
     return taxii(b"", status_code=200)
 
 

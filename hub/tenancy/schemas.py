@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -75,6 +75,28 @@ class TenantSpec(_Strict):
     description: str = Field(default="", max_length=2000)
     contact: str = Field(default="", max_length=500, description="Public contact point.")
     sectors: list[str] = Field(default_factory=lambda: ["government"])
+    public_keys: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Public JWKs (RFC 7517) for fields delivered to this tenant encrypted "
+        "(JWE ECDH-ES+A256KW, RFC 7518 §4.6): X25519 (kty OKP) or P-256 (kty EC), use enc. "
+        "The first is used; put a new key first to rotate. Never a private key.",
+        json_schema_extra={
+            "items": {
+                "type": "object",
+                "required": ["kty", "crv", "x"],
+                "properties": {
+                    "kty": {"enum": ["OKP", "EC"]},
+                    "crv": {"enum": ["X25519", "P-256"]},
+                    "x": {"type": "string"},
+                    "y": {"type": "string"},
+                    "kid": {"type": "string"},
+                    "use": {"const": "enc"},
+                    "alg": {"const": "ECDH-ES+A256KW"},
+                },
+                "not": {"required": ["d"]},
+            }
+        },
+    )
 
     @field_validator("country")
     @classmethod
@@ -89,6 +111,19 @@ class TenantSpec(_Strict):
         if not _IDENTITY_RE.match(value):
             raise ValueError("must be a STIX identity id: identity--<lowercase UUID>")
         uuid.UUID(value.split("--", 1)[1])
+        return value
+
+    @field_validator("public_keys")
+    @classmethod
+    def _public_keys_are_usable(cls, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        from hub.crypto.delivery import recipient_key
+        from hub.crypto.errors import InvalidValue
+
+        for i, jwk in enumerate(value):
+            try:
+                recipient_key(jwk)
+            except InvalidValue as exc:
+                raise ValueError(f"public_keys[{i}]: {exc.description}") from None
         return value
 
     @model_validator(mode="after")

@@ -34,12 +34,18 @@ class SyncReport:
     deactivated: list[str] = field(default_factory=list)
     regranted: dict[str, int] = field(default_factory=dict)
     published: int = 0
+    keys: list[str] = field(default_factory=list)  # tenants whose public keys changed
 
     @property
     def changed(self) -> bool:
         """True if the sync wrote anything."""
         return bool(
-            self.created or self.updated or self.deactivated or self.regranted or self.published
+            self.created
+            or self.updated
+            or self.deactivated
+            or self.regranted
+            or self.published
+            or self.keys
         )
 
 
@@ -78,6 +84,7 @@ def _upsert_tenants(
                     spec, created=now, modified=now, operator_identity=operator
                 ),
                 created_at=now,
+                public_keys=list(spec.public_keys) or None,
             )
             session.add(row)
             report.created.append(f"tenant:{spec.slug}")
@@ -95,6 +102,9 @@ def _upsert_tenants(
                 row.active = True
                 row.identity = candidate
                 report.updated.append(f"tenant:{spec.slug}")
+            if (row.public_keys or []) != list(spec.public_keys):
+                row.public_keys = list(spec.public_keys) or None  # no audience change: no regrant
+                report.keys.append(f"tenant:{spec.slug}")
         session.flush()
         assert row.id is not None
         wanted = {community_ids[c] for c in spec.communities}
@@ -171,8 +181,10 @@ def operator_scope(session: Session) -> TenantScope | None:
 def sync_directory(db: Database, directory: Path) -> SyncReport:
     """Validate `directory` and apply it; on any problem nothing is written.
 
-    Then publish the tenants' identities and the TLP marking definitions to the hub directory
-    collection through the ordinary ingest path.
+    Then create the tenants' keys (when this process has its key service) and publish the
+    tenants' identities, the TLP marking definitions and the hub's extension definitions (field
+    encryption, TLP:RED recipients; STIX 2.1 §7.3) to the hub directory collection through the
+    ordinary ingest path.
     """
     d = load_directory(directory)
     report = SyncReport()
@@ -181,13 +193,39 @@ def sync_directory(db: Database, directory: Path) -> SyncReport:
         _upsert_tenants(session, d, community_ids, report)
         _upsert_collections(session, d, report)
         _regrant(session, report)
+    _ensure_tenant_keys(db)
     report.published = _publish_directory(db)
     log.info("tenants synced", extra={"created": report.created, "updated": report.updated})
     return report
 
 
+def _ensure_tenant_keys(db: Database) -> None:
+    """Create the key and root of every active tenant now (docs/crypto.md), if this process has
+    its key service; otherwise they are created on each tenant's first protected publication."""
+    from hub.crypto import KeyUnavailable
+    from hub.objects.protection import registered
+
+    protection = registered(db)
+    if protection is None or not protection.enabled:
+        return
+    with db.session() as session:
+        ids = session.scalars(
+            sa.select(col(Tenant.id)).where(
+                col(Tenant.active).is_(True), col(Tenant.kind) != "operator"
+            )
+        ).all()
+    try:
+        for tenant_id in ids:
+            if tenant_id is not None:
+                protection.keys.ensure_tenant_keys(tenant_id)
+    except KeyUnavailable as exc:  # no keyring or HSM yet: each first publication makes them
+        log.warning("tenant keys not created", extra={"reason": exc.description})
+
+
 def _publish_directory(db: Database) -> int:
+    from hub.crypto.extension import extension_definition
     from hub.objects.ingest import Publisher, ingest
+    from hub.sharing.extension import red_recipients_extension_definition
     from hub.stix import TLP_DEFINITIONS
 
     with db.session() as session:
@@ -200,8 +238,15 @@ def _publish_directory(db: Database) -> int:
         ]
     if scope is None or directory is None:
         return 0
+    extensions = [
+        extension_definition(scope.identity_id),
+        red_recipients_extension_definition(scope.identity_id),
+    ]
     status = ingest(
-        db, Publisher(scope, system=True), directory.id, [*TLP_DEFINITIONS, *identities]
+        db,
+        Publisher(scope, system=True),
+        directory.id,
+        [*TLP_DEFINITIONS, *extensions, *identities],
     )
     return sum(1 for s in status.successes if "message" not in s)
 

@@ -83,7 +83,9 @@ def test_a_tenants_entries_are_its_own(scene: dict[str, Any]) -> None:
     assert [(i["action"], i["tenant"]) for i in items] == [("read", "interpol")]
     with api(scene["world"], "hub-operator") as c:
         everything = c.get("/entries", params={"action": "read,publish"}).json()["items"]
-    assert len(everything) == 4
+    # The hub's own publication of the directory (by the tenants sync), two publications, two reads.
+    assert len(everything) == 5
+    assert everything[0]["action"] == "publish" and everything[0]["tenant"] is None
 
 
 def test_a_tenant_keeps_checkpoints_and_verifies_a_proof_offline(scene: dict[str, Any]) -> None:

@@ -13,6 +13,8 @@ import requests
 from stix2validator import ValidationOptions, validate_instance
 from taxii2client.v21 import ApiRoot, Collection, Server, as_pages
 
+from hub.crypto import EXTENSION_ID
+from hub.sharing.extension import RED_RECIPIENTS_EXTENSION_ID
 from tests.conftest import World
 from tests.factories import indicator, malware
 from tests.taxii.helpers import collection_id
@@ -73,7 +75,9 @@ def test_directory_serves_identities_and_markings(world: World) -> None:
     for envelope in as_pages(directory.get_objects, per_request=50):
         objects.extend(envelope.get("objects", []))
     types = {o["type"] for o in objects}
-    assert types == {"identity", "marking-definition"}
+    assert types == {"identity", "marking-definition", "extension-definition"}
+    extensions = {o["id"] for o in objects if o["type"] == "extension-definition"}
+    assert extensions == {EXTENSION_ID, RED_RECIPIENTS_EXTENSION_ID}
     names = {o.get("name") for o in objects if o["type"] == "identity"}
     assert "INTERPOL Counter-Terrorism Directorate" in names
     _assert_valid_stix(objects)

@@ -8,6 +8,7 @@ from hub.store.models.client_assertion import ClientAssertion
 from hub.store.models.collection import Collection
 from hub.store.models.community import Community
 from hub.store.models.grant import Grant
+from hub.store.models.job import Job as Job
 from hub.store.models.membership import Membership
 from hub.store.models.object_version import ObjectVersion
 from hub.store.models.object_view import ObjectView

@@ -39,3 +39,12 @@ class ObjectVersion(SQLModel, table=True):
     tlp: str | None = Field(default=None, max_length=16)
     revoked: bool = Field(default=False)
     body: dict[str, Any] = Field(sa_column=sa.Column(JsonDocument(), nullable=False))
+    # Field-level encryption (docs/crypto.md "Stored objects"): `body` is the object without its
+    # protected properties; `sealed` maps their JSON pointers to field ciphertexts under the
+    # data key `wrapped_key` (wrapped by tenant key `key_id`). `mac` is the row MAC over the
+    # access-deciding metadata and `recipients` (reader id → profile digest) it binds.
+    sealed: dict[str, str] | None = Field(default=None, sa_column=sa.Column(JsonDocument()))
+    wrapped_key: bytes | None = Field(default=None, sa_column=sa.Column(sa.LargeBinary()))
+    key_id: str | None = Field(default=None, max_length=64, index=True)
+    mac: str | None = Field(default=None, max_length=200)
+    recipients: dict[str, str] | None = Field(default=None, sa_column=sa.Column(JsonDocument()))

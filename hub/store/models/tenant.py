@@ -30,3 +30,7 @@ class Tenant(SQLModel, table=True):
         default=0, sa_column=sa.Column(sa.Integer, nullable=False, server_default="0")
     )
     created_at: datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))
+    #: Public JWKs (X25519 or P-256) for fields delivered encrypted to this tenant; first wins.
+    public_keys: list[dict[str, Any]] | None = Field(
+        default=None, sa_column=sa.Column(JsonDocument())
+    )
