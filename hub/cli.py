@@ -216,7 +216,7 @@ def demo(
         summary = run_demo(s, publish_sample_data=not skip_sample)
     except HubError as exc:
         raise _fail(exc) from None
-    console.print(summary)
+    typer.echo(summary)
 
 
 @app.command()

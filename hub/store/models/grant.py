@@ -32,6 +32,7 @@ class Grant(SQLModel, table=True):
         sa.Index("ix_access_grant_version_seq", "version_seq"),
         sa.Index("ix_access_grant_owner", "owner_id", "policy_seq"),
         sa.Index("ix_access_grant_object", "object_id", "reader_id"),
+        sa.Index("ix_access_grant_view_seq", "view_seq"),
     )
 
     reader_id: int = Field(foreign_key="tenant.id", primary_key=True, ondelete="CASCADE")
