@@ -165,6 +165,16 @@ def _new_client_id(slug: str) -> str:
     return f"{slug}-{secrets.token_hex(8)}"
 
 
+def _audit_created(session: Session, tenant: Tenant, client_id: str, scopes: Sequence[str]) -> None:
+    """Record the registration in the audit trail, in the transaction that makes it."""
+    from hub.audit import Actor, AuditEvent, AuditLog, TenantRef
+
+    event = AuditEvent.client_created(
+        Actor.system("clients"), client_id=client_id, owner=TenantRef.of(tenant), scopes=scopes
+    )
+    AuditLog.record(session, event)
+
+
 def create_client(
     db: Database, tenant_slug: str, scopes: Sequence[str], name: str = ""
 ) -> tuple[str, str]:
@@ -185,6 +195,7 @@ def create_client(
                 created_at=datetime.now(UTC),
             )
         )
+        _audit_created(session, tenant, client_id, scopes)
     return client_id, secret
 
 
@@ -208,6 +219,7 @@ def register_key_client(
                 created_at=datetime.now(UTC),
             )
         )
+        _audit_created(session, tenant, client_id, scopes)
     return client_id
 
 
@@ -250,6 +262,14 @@ def revoke_client(db: Database, client_id: str) -> bool:
         if row.revoked_at is not None:
             return False
         row.revoked_at = datetime.now(UTC)
+        tenant = session.get(Tenant, row.tenant_id)
+        if tenant is not None:
+            from hub.audit import Actor, AuditEvent, AuditLog, TenantRef
+
+            event = AuditEvent.client_revoked(
+                Actor.system("clients"), client_id=client_id, owner=TenantRef.of(tenant)
+            )
+            AuditLog.record(session, event)
     _changed(client_id)
     return True
 

@@ -288,7 +288,8 @@ def _page_order(q: PageQuery) -> sa.ColumnElement[Any]:
     """Keyset order. A lookup by id orders by an expression, so the planner reaches the rows
     through the (reader, collection, object) index instead of walking the reader's whole
     date_added range (SQLite, lacking statistics, otherwise prefers the primary key)."""
-    return G.c.date_added + 0 if q.ids else G.c.date_added
+    added: sa.ColumnElement[Any] = G.c.date_added
+    return added + 0 if q.ids else added
 
 
 def _grant_filter(scope: TenantScope, q: PageQuery) -> list[sa.ColumnElement[bool]]:

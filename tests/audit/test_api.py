@@ -77,10 +77,12 @@ def test_the_publisher_gets_recipients_as_json_and_json_lines(scene: dict[str, A
 
 def test_a_tenants_entries_are_its_own(scene: dict[str, Any]) -> None:
     with api(scene["world"], "interpol") as c:
-        items = c.get("/entries").json()["items"]
+        items = c.get("/entries", params={"action": "read,publish"}).json()["items"]
+        own_clients = c.get("/entries", params={"action": "client.create"}).json()["items"]
         assert c.get("/entries", params={"tenant": "ke-nctc"}).json()["items"] == []
         assert c.get("/entries", params={"since": "yesterday"}).status_code == 400
     assert [(i["action"], i["tenant"]) for i in items] == [("read", "interpol")]
+    assert own_clients  # its own client's registration, recorded by the hub
     with api(scene["world"], "hub-operator") as c:
         everything = c.get("/entries", params={"action": "read,publish"}).json()["items"]
     # The hub's own publication of the directory (by the tenants sync), two publications, two reads.
