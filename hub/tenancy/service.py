@@ -195,7 +195,10 @@ def sync_directory(db: Database, directory: Path) -> SyncReport:
         _regrant(session, report)
     _ensure_tenant_keys(db)
     report.published = _publish_directory(db)
-    log.info("tenants synced", extra={"created": report.created, "updated": report.updated})
+    log.info(
+        "tenants synced",
+        extra={"tenants_created": report.created, "tenants_updated": report.updated},
+    )
     return report
 
 
