@@ -14,6 +14,7 @@ from rich.table import Table
 
 from hub.audit.cli import audit_app
 from hub.auth.cli import clients_app
+from hub.clitools import settings_or_exit as _settings
 from hub.errors import HubError
 from hub.jobs.cli import jobs_app
 from hub.objects.keys_cli import decrypt, keys_app
@@ -38,14 +39,6 @@ app.add_typer(keys_app, name="keys")
 app.command("decrypt")(decrypt)
 console = Console(stderr=True)
 out = Console()
-
-
-def _settings() -> Settings:
-    try:
-        return Settings()
-    except ValueError as exc:
-        console.print(f"[red]configuration error:[/red] {exc}")
-        raise typer.Exit(2) from None
 
 
 def _fail(exc: HubError | Exception) -> typer.Exit:

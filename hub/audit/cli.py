@@ -16,6 +16,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from hub.clitools import settings_or_exit as _settings
+
 if TYPE_CHECKING:
     from hub.audit.signing import Checkpoint, CheckpointSigner, PublicKey
     from hub.settings import Settings
@@ -26,16 +28,6 @@ __all__ = ["audit_app"]
 audit_app = typer.Typer(help="The audit trail: verify, checkpoints, queries, retention.")
 console = Console(stderr=True)
 out = Console()
-
-
-def _settings() -> Settings:
-    from hub.settings import Settings
-
-    try:
-        return Settings()
-    except ValueError as exc:
-        console.print(f"[red]configuration error:[/red] {exc}")
-        raise typer.Exit(2) from None
 
 
 @contextmanager

@@ -13,8 +13,8 @@ from rich.console import Console
 from rich.table import Column, Table
 from sqlalchemy.exc import SQLAlchemyError
 
+from hub.clitools import settings_or_exit as _settings
 from hub.errors import HubError
-from hub.settings import Settings
 from hub.store.db import Database
 
 __all__ = ["clients_app", "signing_keys_app"]
@@ -24,14 +24,6 @@ signing_keys_app = typer.Typer(help="The keys that sign access tokens.")
 clients_app.add_typer(signing_keys_app, name="signing-keys")
 console = Console(stderr=True)
 out = Console()
-
-
-def _settings() -> Settings:
-    try:
-        return Settings()
-    except ValueError as exc:
-        console.print(f"[red]configuration error:[/red] {exc}")
-        raise typer.Exit(2) from None
 
 
 @contextmanager

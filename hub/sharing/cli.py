@@ -20,8 +20,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from hub.clitools import settings_or_exit as _settings
+
 if TYPE_CHECKING:
-    from hub.settings import Settings
     from hub.sharing.loader import PolicyError
     from hub.store.db import Database
 
@@ -33,16 +34,6 @@ out = Console(soft_wrap=True)
 
 FileArg = Annotated[Path, typer.Argument(help="A policy file, named <tenant>.yaml.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-
-
-def _settings() -> Settings:
-    from hub.settings import Settings
-
-    try:
-        return Settings()
-    except ValueError as exc:
-        console.print(f"[red]configuration error:[/red] {exc}")
-        raise typer.Exit(2) from None
 
 
 @contextmanager
