@@ -12,6 +12,8 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hub import __version__
+from hub.console.router import is_console
+from hub.console.web import error_page
 from hub.errors import BadRequest, HubError, NotFound
 from hub.logging import RequestContextMiddleware, configure_logging
 from hub.runtime import Hub
@@ -65,19 +67,25 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
     app.state.hub = hub
 
     @app.exception_handler(HubError)
-    async def _hub_error(_request: Request, exc: HubError) -> Response:
+    async def _hub_error(request: Request, exc: HubError) -> Response:
         if exc.http_status >= 500:
             log.error("server error", extra={"error": exc.description})
+        if is_console(request):
+            return error_page(request, exc)
         return error_response(exc)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation_error(_request: Request, exc: RequestValidationError) -> Response:
+    async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
         problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+        if is_console(request):
+            return error_page(request, BadRequest("; ".join(problems)))
         return error_response(BadRequest("; ".join(problems), details={"problems": problems}))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_request: Request, exc: StarletteHTTPException) -> Response:
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == 404:
+            if is_console(request):
+                return error_page(request, NotFound("No such page"))
             return error_response(NotFound("No such resource"))
         if exc.status_code == 405:
             err = BadRequest("Method not allowed on this resource")
@@ -112,6 +120,7 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
 
     from hub.audit.router import router as audit_router
     from hub.auth.router import router as auth_router
+    from hub.console.router import install as install_console
     from hub.jobs.router import router as jobs_router
     from hub.sharing.router import router as sharing_router
     from hub.taxii.router import router as taxii_router
@@ -121,6 +130,7 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
     app.include_router(taxii_router)
     app.include_router(sharing_router)
     app.include_router(jobs_router)
+    install_console(app)
     app.add_middleware(RequestContextMiddleware)
     configure_logging(settings.log_level)
     return app

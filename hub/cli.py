@@ -15,6 +15,7 @@ from rich.table import Table
 from hub.audit.cli import audit_app
 from hub.auth.cli import clients_app
 from hub.clitools import settings_or_exit as _settings
+from hub.console.cli import users_app
 from hub.errors import HubError
 from hub.jobs.cli import jobs_app
 from hub.objects.keys_cli import decrypt, keys_app
@@ -36,6 +37,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(policy_app, name="policy")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(keys_app, name="keys")
+app.add_typer(users_app, name="users")
 app.command("decrypt")(decrypt)
 console = Console(stderr=True)
 out = Console()

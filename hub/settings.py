@@ -53,6 +53,13 @@ class Settings(BaseSettings):
         "checkpoint. None (the default) keeps everything.",
     )
 
+    # The console (hub/console): people's sessions.
+    console_idle_timeout: int = Field(
+        default=900, ge=60, le=86400, description="Seconds without a request that end a session."
+    )
+    console_session_lifetime: int = Field(
+        default=12 * 3600, ge=300, le=7 * 86400, description="Seconds after sign-in a session ends."
+    )
     # Field-level encryption (docs/crypto.md): where the master key lives, and the switch.
     kms_provider: Literal["local", "pkcs11"] = Field(
         default="local",

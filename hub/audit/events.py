@@ -40,6 +40,7 @@ class Action(StrEnum):
     AUTH_FAILURE = "auth.failure"
     DECRYPT_FAILURE = "decrypt.failure"
     AUDIT_PRUNE = "audit.prune"
+    CONSOLE_SIGN_IN = "console.sign-in"
 
 
 #: The actions a policy officer's "policy history" shows.

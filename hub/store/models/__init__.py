@@ -7,6 +7,7 @@ from hub.store.models.audit_entry import AuditEntry as AuditEntry
 from hub.store.models.client_assertion import ClientAssertion
 from hub.store.models.collection import Collection
 from hub.store.models.community import Community
+from hub.store.models.console_user import ConsoleSession, ConsoleUser
 from hub.store.models.grant import Grant
 from hub.store.models.job import Job as Job
 from hub.store.models.membership import Membership
@@ -22,6 +23,8 @@ __all__ = [
     "ClientAssertion",
     "Collection",
     "Community",
+    "ConsoleSession",
+    "ConsoleUser",
     "Grant",
     "Membership",
     "ObjectVersion",
