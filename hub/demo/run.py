@@ -25,9 +25,10 @@ from hub.store.tenants import list_tenants
 from hub.taxii.media import TAXII_MEDIA_TYPE
 from hub.tenancy.service import sync_directory
 
-__all__ = ["CREDENTIALS_FILE", "run_demo"]
+__all__ = ["CONSOLE_USERS_FILE", "CREDENTIALS_FILE", "ensure_console_users", "run_demo"]
 
 CREDENTIALS_FILE = "demo-credentials.json"
+CONSOLE_USERS_FILE = "demo-console-users.json"
 SAMPLE_COLLECTION = "shared-exchange"
 
 
@@ -63,6 +64,49 @@ def ensure_credentials(settings: Settings, db: Database) -> dict[str, dict[str, 
             "client_id": entry["client_id"],
             "client_secret": entry["client_secret"],
             "identity_id": identity_id,
+        }
+    _write_private(path, result)
+    return result
+
+
+def ensure_console_users(settings: Settings, db: Database) -> dict[str, dict[str, str]]:
+    """One policy officer per active tenant (``officer.<slug>``), reused while its entry is kept.
+
+    Written to ``$HUB_DATA_DIR/demo-console-users.json`` (mode 0600) as
+    ``{slug: {username, password, totp_secret, totp_uri}}``: the demo's people keep their
+    password and authenticator secret there; the database holds neither in clear.
+    """
+    from hub.console.accounts import create_user, list_users
+
+    path = settings.data_dir / CONSOLE_USERS_FILE
+    kept: dict[str, dict[str, str]] = json.loads(path.read_text()) if path.exists() else {}
+    existing = {u["username"] for u in list_users(db)}
+    keyring = LocalKeyring.create_or_open(settings.data_dir)
+    with db.session() as session:
+        slugs = [t.slug for t in list_tenants(session)]
+    result: dict[str, dict[str, str]] = {}
+    for slug in slugs:
+        username = f"officer.{slug}"
+        entry = kept.get(slug)
+        if entry and entry.get("username") == username and username in existing:
+            result[slug] = entry
+            continue
+        if username in existing:
+            continue  # made by an earlier demo whose file is gone: its secrets are unknown here
+        made = create_user(
+            db,
+            keyring,
+            tenant=slug,
+            username=username,
+            role="policy-officer",
+            display_name=f"Policy officer, {slug}",
+            issuer=settings.title,
+        )
+        result[slug] = {
+            "username": made.username,
+            "password": made.password,
+            "totp_secret": made.totp_secret,
+            "totp_uri": made.totp_uri,
         }
     _write_private(path, result)
     return result
@@ -116,6 +160,7 @@ def run_demo(settings: Settings, *, publish_sample_data: bool = True) -> str:
         if settings.policies_dir.is_dir():  # the example policies of policies/
             sync_policies(db, settings.policies_dir, settings.tenants_dir, author="demo")
         creds = ensure_credentials(settings, db)
+        people = ensure_console_users(settings, db)
         ok = failed = 0
         if publish_sample_data:
             app = create_app(settings)
@@ -128,6 +173,7 @@ def run_demo(settings: Settings, *, publish_sample_data: bool = True) -> str:
     if publish_sample_data:
         lines.append(f"sample published over TAXII: {ok} objects accepted, {failed} refused")
     lines.append(connect_instructions(settings, path))
+    lines.append(console_instructions(settings, people))
     return "\n".join(lines)
 
 
@@ -148,3 +194,25 @@ or with the OASIS taxii2-client in Python:
     s=Server('{base}/taxii2/', user=c['client_id'], password=c['client_secret']); \\
     print([(x.title, x.can_read, x.can_write) for x in s.default.collections])"
 Health: curl {base}/readyz"""
+
+
+def console_instructions(settings: Settings, people: dict[str, dict[str, str]]) -> str:
+    """Where the console is and how the demo's policy officers sign in."""
+    users = settings.data_dir / CONSOLE_USERS_FILE
+    lines = [
+        "",
+        f"The policy officers' console is at {settings.base_url}/console/ .",
+        f"One policy officer per tenant; passwords and authenticator secrets in {users}:",
+    ]
+    for slug, person in sorted(people.items()):
+        lines.append(f"  {slug:12} user {person['username']:22} password {person['password']}")
+    code = (
+        'python3 -c "import json; from hub.console.totp import now_code; '
+        f"print(now_code(json.load(open('{users}'))['ng-nctc']['totp_secret']))\""
+    )
+    lines += [
+        "Each sign-in also asks for the code of an authenticator app holding the user's",
+        "totp_uri; or print the current code for, e.g., ng-nctc with:",
+        f"  .venv/bin/{code}",
+    ]
+    return "\n".join(lines)
