@@ -87,7 +87,7 @@ def build_key_provider(config: KmsConfig, data_dir: Path) -> KeyProvider:
         from hub.crypto.kms_pkcs11 import Pkcs11KeyProvider
 
         if config.pkcs11_pin is None:
-            raise KeyUnavailable("the pkcs11 key provider needs HUB_KMS_PKCS11_PIN")
+            raise KeyUnavailable("the pkcs11 key provider needs HUB_PKCS11_PIN")
         return Pkcs11KeyProvider(
             library=config.pkcs11_library,
             token_label=config.pkcs11_token_label,

@@ -8,11 +8,14 @@ same way. Exit codes: 0 success, 1 a job failed, 2 bad configuration.
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from hub.settings import Settings
 
 __all__ = ["jobs_app"]
 
@@ -21,11 +24,11 @@ console = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
 
 
-def _database_url() -> str:
+def _settings() -> Settings:
     from hub.settings import Settings
 
     try:
-        return Settings().database_url
+        return Settings()
     except ValueError as exc:
         console.print(f"[red]configuration error:[/red] {exc}")
         raise typer.Exit(2) from None
@@ -39,16 +42,17 @@ def run_once(
     from hub.errors import HubError
     from hub.jobs.handlers import default_handlers
     from hub.jobs.runner import JobRunner
-    from hub.store.db import Database
+    from hub.runtime import Hub
 
-    db = Database(_database_url())
+    hub = Hub(_settings())  # registers the process's key service for key jobs
+    db = hub.db
     try:
         outcomes = JobRunner(db, default_handlers(), name=None).run_until_idle(max_jobs)
     except HubError as exc:
         console.print(f"[red]error:[/red] {exc.description}")
         raise typer.Exit(1) from None
     finally:
-        db.dispose()
+        hub.close()
     for o in outcomes:
         line = f"{o.job_id} {o.kind}: {o.state}"
         console.print(line + (f" - {o.error}" if o.error else ""), markup=False)
@@ -69,7 +73,7 @@ def list_jobs(
     from hub.jobs.schemas import job_view
     from hub.store.db import Database
 
-    db = Database(_database_url())
+    db = Database(_settings().database_url)
     try:
         with db.session() as session:
             rows = [

@@ -262,3 +262,23 @@ def test_the_whole_path_on_a_pkcs11_hsm(hsm_world: World) -> None:
     assert rotation.old_key_id == master and rotation.rewrapped >= 2
     assert read_objects(world.db, "gh-ctfc", "shared-exchange") == objs
     assert_absent(raw_bytes(world.db), [o["description"] for o in objs])
+
+
+def test_the_hubs_own_job_runner_runs_a_queued_rewrap(world: World) -> None:
+    """A rotation queued by `fusion-hub keys rotate` is finished by any hub process's runner."""
+    from hub.jobs.handlers import default_handlers
+
+    world.apply_policy(POLICY)
+    objs = _indicators(world, 3)
+    publish(world, "ng-nctc", objs, "shared-exchange")
+    tid = world.scope("ng-nctc").tenant_id
+    _protection(world).keys.rotate_tenant_key(tid)
+    job = enqueue_rewrap(world.db, tid, "ng-nctc", delay_s=0, destroy=False, created_by="t")
+    outcome = JobRunner(world.db, default_handlers()).run_job(job)
+    assert outcome.state == "done" and outcome.result is not None
+    assert outcome.result["rewrapped"] == 3
+    (status,) = key_status(world.db, tid)
+    assert status.needs_rewrap == 0
+    assert [o["description"] for o in read_objects(world.db, "gh-ctfc", "shared-exchange")] == [
+        o["description"] for o in objs
+    ]
