@@ -53,6 +53,7 @@ __all__ = [
     "RecipientSealer",
     "encrypt_for_recipient",
     "recipient_key",
+    "thumbprint",
 ]
 
 JWE_ALG = "ECDH-ES+A256KW"
@@ -120,6 +121,22 @@ def recipient_key(jwk: Mapping[str, Any] | RecipientKey) -> RecipientKey:
     except TypeError:
         raise InvalidValue("a JWK is a JSON object") from None
     return _parse(raw)
+
+
+def thumbprint(jwk: Mapping[str, Any]) -> str:
+    """The RFC 7638 thumbprint of a public JWK (OKP or EC): SHA-256 over its required members
+    in lexicographic order without whitespace (§3.2; RFC 8037 §2 for OKP), base64url (§3.1).
+
+    Raises :class:`~hub.crypto.errors.InvalidValue` for anything else.
+    """
+    kty = jwk.get("kty")
+    if kty not in ("OKP", "EC"):
+        raise InvalidValue("only OKP and EC public keys have a thumbprint here")
+    try:
+        key = OKPKey.import_key(dict(jwk)) if kty == "OKP" else ECKey.import_key(dict(jwk))
+        return str(key.thumbprint())
+    except (JoseError, ValueError, TypeError) as exc:
+        raise InvalidValue(f"not a valid public JWK: {exc}") from None
 
 
 def _u32_prefixed(data: bytes) -> bytes:

@@ -7,11 +7,12 @@ go rule by rule (the trail) and field by field (the field actions).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from hub.sharing.decision import Action, Decision
+from hub.sharing.decision import Action, Decision, Step
 
-__all__ = ["explain", "explain_data"]
+__all__ = ["explain", "explain_data", "property_outcomes"]
 
 _MARK = {
     "share": "shares",
@@ -52,10 +53,15 @@ def explain(decision: Decision) -> list[str]:
     return lines
 
 
-def explain_data(decision: Decision) -> dict[str, Any]:
-    """The same explanation as JSON-ready data."""
+def explain_data(decision: Decision, obj: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The same explanation as JSON-ready data.
+
+    Each step of the trail says whether it ``decides`` the verdict. Given the object, the data
+    also has its ``properties``: what the recipient gets of each top-level property
+    (:func:`property_outcomes`).
+    """
     d = decision
-    return {
+    data: dict[str, Any] = {
         "object_id": d.object_id,
         "object_type": d.object_type,
         "recipient": d.recipient,
@@ -70,6 +76,7 @@ def explain_data(decision: Decision) -> dict[str, Any]:
                 "matched": s.matched,
                 "effect": s.effect,
                 "reason": s.reason,
+                "decides": _decides(d, s),
             }
             for s in d.trail
         ],
@@ -83,3 +90,45 @@ def explain_data(decision: Decision) -> dict[str, Any]:
         if d.removed_refs is None
         else {p: sorted(ids) for p, ids in sorted(d.removed_refs.items())},
     }
+    if obj is not None:
+        data["properties"] = property_outcomes(d, obj)
+    return data
+
+
+def _decides(d: Decision, step: Step) -> bool:
+    """Did `step` decide the verdict? The rule the reason names (the first rule that shares, or
+    the deny that wins), or the floor, publisher, field or reference step whose reason it is."""
+    if not step.matched or step.effect in ("none", "restrict"):
+        return False
+    if step.rule_index is not None and step.effect in ("share", "deny"):
+        return f"rule #{step.rule_index} '{step.rule}'" in d.reason
+    return step.reason in d.reason
+
+
+def property_outcomes(d: Decision, obj: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """What the recipient gets of each top-level property of `obj` (STIX 2.1 §7.2.3.1
+    selectors), in the object's order: ``outcome`` is ``kept``, ``redact``, ``encrypt``,
+    ``partly`` (an action on part of it: ``parts`` name them) or ``pruned`` (references it may
+    not see removed: ``removed`` lists them). Empty if the recipient does not get the object."""
+    if not d.granted:
+        return []
+    removed = d.removed_refs or {}
+    out: list[dict[str, Any]] = []
+    for prop in obj:
+        entry: dict[str, Any] = {"property": prop, "outcome": "kept", "reason": ""}
+        action = d.fields.get(prop)
+        parts = {
+            sel: fa.action.value
+            for sel, fa in sorted(d.fields.items())
+            if sel.startswith(f"{prop}.") and fa.action is not Action.SHARE
+        }
+        if action is not None and action.action is not Action.SHARE:
+            entry |= {"outcome": action.action.value, "reason": action.reason}
+        elif parts:
+            entry |= {"outcome": "partly", "parts": parts}
+        elif removed.get(prop):
+            gone = sorted(removed[prop])
+            reason = f"{len(gone)} reference(s) it may not see removed"
+            entry |= {"outcome": "pruned", "reason": reason, "removed": gone}
+        out.append(entry)
+    return out

@@ -236,7 +236,7 @@ def explain_object(
         decision = _resolved(session, obj, col.alias, audience, party, public, now)
         entry |= {
             "reader": True,
-            "decision": explain_data(decision),
+            "decision": explain_data(decision, obj),
             "explanation": explain(decision),
         }
         explanations.append(entry)
