@@ -53,7 +53,9 @@ SECURITY_HEADERS = {
     ),
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    # same-origin, not no-referrer: under no-referrer browsers send "Origin: null" with a form's
+    # POST (Fetch, "serializing a request origin"), and the CSRF check needs the real origin.
+    "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
 }
 
