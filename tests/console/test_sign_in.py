@@ -7,8 +7,13 @@ import time
 import httpx
 import sqlalchemy as sa
 
+from hub.app import create_app
 from hub.console import totp
 from hub.console.accounts import disable_user
+from hub.runtime import Hub
+from hub.server import background_server
+from hub.settings import Settings
+from hub.store.db import Database
 from hub.store.models import ConsoleSession, ConsoleUser
 from tests.conftest import World
 from tests.console.conftest import People, csrf_of, post_form
@@ -166,3 +171,26 @@ def test_the_console_assets_come_from_the_hub_itself(people: People) -> None:
     assert "http://" not in page.replace(str(c.base_url), "") and "https://" not in page
     assert c.get("/console/static/console.css").status_code == 200
     assert isinstance(c, httpx.Client)
+
+
+def test_behind_tls_the_cookie_is_secure_and_host_bound(
+    people: People, settings: Settings, database: Database
+) -> None:
+    """With an https public URL the session cookie is ``__Host-`` prefixed and ``Secure``."""
+    officer = people.create("ng-nctc")
+    tls = settings.model_copy(update={"public_url": "https://hub.example.org"})
+    app = create_app(tls, hub=Hub(tls, database=database))
+    with background_server(app) as url, httpx.Client(base_url=url) as c:
+        r = c.post(
+            "/console/sign-in",
+            data={
+                "username": officer.username,
+                "password": officer.password,
+                "code": people.code(officer),
+            },
+        )
+    assert r.status_code == 303
+    header = r.headers["set-cookie"]
+    assert header.startswith("__Host-hub_console=")
+    lowered = header.lower()
+    assert "; secure" in lowered and "path=/" in lowered and "domain" not in lowered
