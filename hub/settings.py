@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -60,6 +61,32 @@ class Settings(BaseSettings):
     console_session_lifetime: int = Field(
         default=12 * 3600, ge=300, le=7 * 86400, description="Seconds after sign-in a session ends."
     )
+    # Console sign-in through an OpenID Connect provider: off unless an issuer is set.
+    oidc_issuer: str = Field(
+        default="",
+        description="Issuer URL of the identity provider (discovery at "
+        "<issuer>/.well-known/openid-configuration); empty turns OpenID Connect sign-in off.",
+    )
+    oidc_client_id: str = Field(default="", description="The console's client id at the provider.")
+    oidc_client_secret: SecretStr | None = Field(
+        default=None, description="The console's client secret (none: a public client, PKCE only)."
+    )
+    oidc_username_claim: str = Field(
+        default="preferred_username",
+        min_length=1,
+        description="ID token claim holding the console user name the person signs in as.",
+    )
+    oidc_require_mfa: bool = Field(
+        default=True,
+        description="Accept only ID tokens whose `amr` names a second factor "
+        "(mfa, otp, hwk, swk, fido), as the console's own sign-in demands a TOTP code.",
+    )
+    oidc_label: str = Field(
+        default="single sign-on",
+        min_length=1,
+        max_length=64,
+        description='The sign-in button reads "Sign in with <label>".',
+    )
     # Field-level encryption (docs/crypto.md): where the master key lives, and the switch.
     kms_provider: Literal["local", "pkcs11"] = Field(
         default="local",
@@ -90,6 +117,26 @@ class Settings(BaseSettings):
         description="Seal protected fields at rest (on). Off is for measuring its cost only: "
         "protected fields are then stored in clear; refused in production.",
     )
+    audit_trail: bool = Field(
+        default=True,
+        description="Record every TAXII publish, read and delete in the audit trail (on). Off "
+        "is for measuring its cost only: those requests then leave no entry (authentication "
+        "failures, policy, key and client changes are still recorded); refused in production.",
+    )
+
+    @model_validator(mode="after")
+    def _oidc_complete(self) -> Settings:
+        """An identity provider needs the console's client id, and TLS unless on loopback."""
+        if not self.oidc_issuer:
+            return self
+        if not self.oidc_client_id:
+            raise ValueError("HUB_OIDC_ISSUER is set but HUB_OIDC_CLIENT_ID is not")
+        issuer = urlsplit(self.oidc_issuer)
+        loopback = issuer.scheme == "http" and issuer.hostname in ("127.0.0.1", "::1", "localhost")
+        secure = issuer.scheme == "https" or (loopback and self.environment != "production")
+        if not secure or not issuer.hostname or issuer.query or issuer.fragment:
+            raise ValueError("HUB_OIDC_ISSUER must be an https:// URL without query or fragment")
+        return self
 
     @model_validator(mode="after")
     def _refuse_dangerous_defaults(self) -> Settings:
@@ -102,6 +149,8 @@ class Settings(BaseSettings):
                 )
             if not self.field_encryption:
                 raise ValueError("HUB_FIELD_ENCRYPTION=off stores protected fields in clear")
+            if not self.audit_trail:
+                raise ValueError("HUB_AUDIT_TRAIL=off leaves publishes and reads unaudited")
             if self.host in {"0.0.0.0", "::"} and not self.public_url.startswith("https://"):  # noqa: S104
                 raise ValueError("HUB_PUBLIC_URL must be an https:// URL when listening publicly")
         return self

@@ -19,8 +19,8 @@ from hub.audit import AuditLog
 from hub.audit.events import Action, Actor, AuditEvent, TenantRef
 from hub.auth import events as auth_events
 from hub.auth.throttle import SlidingWindow
-from hub.console import access, directory, explain, overview, policy
-from hub.console.accounts import authenticate
+from hub.console import access, directory, explain, oidc, overview, policy
+from hub.console.accounts import Account, authenticate
 from hub.console.sessions import end_session, start_session
 from hub.console.web import (
     PREFIX,
@@ -35,7 +35,7 @@ from hub.console.web import (
 from hub.errors import HubError
 from hub.runtime import Hub
 
-__all__ = ["install", "router"]
+__all__ = ["install", "router", "set_session_cookie", "start_console_session"]
 
 STATIC = Path(__file__).parent / "static"
 
@@ -72,18 +72,54 @@ def home() -> Response:
 def sign_in_form(request: Request) -> Response:
     """The sign-in page."""
     signed_out = request.query_params.get("signed-out") == "1"
-    return render(request, "sign_in.html", "sign-in", title="Sign in", signed_out=signed_out)
+    return render(
+        request,
+        "sign_in.html",
+        "sign-in",
+        title="Sign in",
+        signed_out=signed_out,
+        oidc_label=oidc.button_label(_hub(request).settings),
+    )
 
 
 def _sign_in_event(
-    account_tenant: TenantRef | None, username: str, source: str | None, outcome: str
+    account_tenant: TenantRef | None,
+    username: str,
+    source: str | None,
+    outcome: str,
+    method: str = "password",
 ) -> AuditEvent:
     return AuditEvent(
         Action.CONSOLE_SIGN_IN,
         Actor(account_tenant, f"user:{username[:64]}"),
         "success" if outcome == "success" else "failure",
         subject=account_tenant,
-        details={"source": source},
+        details={"source": source, "method": method},
+    )
+
+
+async def start_console_session(hub: Hub, account: Account, source: str | None, method: str) -> str:
+    """Start a session for `account` signed in by `method` (``password``, ``oidc``) and audit
+    the sign-in; returns the session cookie's token."""
+    token = await run_in_threadpool(start_session, hub.db, account)
+    await run_in_threadpool(
+        AuditLog.record,
+        hub.db,
+        _sign_in_event(TenantRef.of(account.tenant), account.username, source, "success", method),
+    )
+    return token
+
+
+def set_session_cookie(response: Response, hub: Hub, token: str) -> None:
+    """Give the browser its session cookie: HttpOnly, SameSite=Strict, Secure behind TLS."""
+    response.set_cookie(
+        cookie_name(hub),
+        token,
+        max_age=hub.settings.console_session_lifetime,
+        path="/",
+        secure=is_secure(hub),
+        httponly=True,
+        samesite="strict",
     )
 
 
@@ -116,6 +152,7 @@ async def sign_in(
             title="Sign in",
             error=f"Too many failed attempts. Try again in {wait} seconds.",
             username=username,
+            oidc_label=oidc.button_label(hub.settings),
         )
         page.headers["Retry-After"] = str(wait)
         return page
@@ -136,23 +173,11 @@ async def sign_in(
             title="Sign in",
             error="Wrong user name, password or code.",
             username=username,
+            oidc_label=oidc.button_label(hub.settings),
         )
-    token = await run_in_threadpool(start_session, hub.db, account)
-    await run_in_threadpool(
-        AuditLog.record,
-        hub.db,
-        _sign_in_event(TenantRef.of(account.tenant), account.username, source, "success"),
-    )
+    token = await start_console_session(hub, account, source, "password")
     response = _to(f"{PREFIX}/overview")
-    response.set_cookie(
-        cookie_name(hub),
-        token,
-        max_age=hub.settings.console_session_lifetime,
-        path="/",
-        secure=is_secure(hub),
-        httponly=True,
-        samesite="strict",
-    )
+    set_session_cookie(response, hub, token)
     return response
 
 
@@ -168,7 +193,7 @@ async def sign_out(request: Request, live: CsrfChecked) -> Response:
     return response
 
 
-for _pages in (overview, policy, explain, access, directory):
+for _pages in (overview, policy, explain, access, directory, oidc):
     router.include_router(_pages.router)
 
 

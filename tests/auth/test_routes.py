@@ -7,6 +7,7 @@ from typing import Any
 
 from hub.app import create_app
 from hub.auth import Authorizer
+from hub.console.web import live_session
 from hub.settings import Settings
 
 PUBLIC = {
@@ -40,8 +41,36 @@ def _authorizers(dependant: Any) -> list[Authorizer]:
     return found
 
 
+#: The console's doors: its sign-in (password + TOTP, or OpenID Connect), its front door and
+#: its static files. Every other console page depends on the console's session.
+CONSOLE_PUBLIC = {
+    "/console",
+    "/console/",
+    "/console/sign-in",
+    "/console/oidc/start",
+    "/console/oidc/callback",
+    "/console/static",
+}
+
+
 def _is_public(path: str) -> bool:
-    return path in PUBLIC or path.startswith("/.well-known/")
+    return path in PUBLIC or path.startswith("/.well-known/") or path in CONSOLE_PUBLIC
+
+
+def _calls(dependant: Any) -> list[Any]:
+    found = [dependant.call]
+    for sub in dependant.dependencies:
+        found += _calls(sub)
+    return found
+
+
+def _protected(path: str, dependant: Any) -> bool:
+    """An API route needs an Authorizer; a console page needs the console's live session."""
+    if dependant is None:
+        return False
+    if path.startswith("/console"):
+        return live_session in _calls(dependant)
+    return bool(_authorizers(dependant))
 
 
 def test_every_non_public_route_declares_an_authorizer(settings: Settings) -> None:
@@ -49,7 +78,7 @@ def test_every_non_public_route_declares_an_authorizer(settings: Settings) -> No
     unprotected = [
         path
         for path, dependant in routes
-        if not _is_public(path) and (dependant is None or not _authorizers(dependant))
+        if not _is_public(path) and not _protected(path, dependant)
     ]
     assert not unprotected, f"routes without an Authorizer: {unprotected}"
     paths = {path for path, _ in routes}
