@@ -49,6 +49,7 @@ from starlette.concurrency import run_in_threadpool
 from hub.auth import events as auth_events
 from hub.console.accounts import Account, account_of
 from hub.console.web import PREFIX, is_secure, render, security_headers
+from hub.deps import get_hub
 from hub.errors import NotFound
 from hub.runtime import Hub
 from hub.settings import Settings
@@ -337,11 +338,6 @@ def _enabled_account(db: Database, username: str) -> Account | None:
 # -- the routes ------------------------------------------------------------------------------
 
 
-def _hub(request: Request) -> Hub:
-    hub: Hub = request.app.state.hub
-    return hub
-
-
 def _configured(hub: Hub) -> Settings:
     """The settings, or 404: without an issuer these pages do not exist."""
     if not hub.settings.oidc_issuer:
@@ -387,7 +383,7 @@ def _forget_flow(response: Response, hub: Hub) -> None:
 @router.get("/start")
 async def start(request: Request) -> Response:
     """Send the browser to the provider (OIDC Core §3.1.2.1, RFC 7636 §4.3)."""
-    hub = _hub(request)
+    hub = get_hub(request)
     settings = _configured(hub)
     try:
         async with _http() as http:
@@ -458,7 +454,7 @@ async def callback(request: Request) -> Response:
     """Where the provider sends the browser back (OIDC Core §3.1.2.5): sign the person in."""
     from hub.console.router import set_session_cookie, start_console_session
 
-    hub = _hub(request)
+    hub = get_hub(request)
     settings = _configured(hub)
     try:
         account = await _signed_in_account(request, hub, settings)

@@ -23,10 +23,10 @@ from starlette.concurrency import run_in_threadpool
 
 from hub.console.accounts import Account
 from hub.console.web import PREFIX, CsrfChecked, PolicyOfficer, SignedIn, render, security_headers
+from hub.deps import get_hub
 from hub.jobs import repository as jobs_repo
 from hub.jobs.router import wake_runner
 from hub.jobs.schemas import job_view
-from hub.runtime import Hub
 from hub.sharing import service, versions
 from hub.sharing.documents import directory_from_db, parse_policy_text
 from hub.sharing.loader import PolicyError
@@ -48,11 +48,6 @@ _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 
 PolicyText = Annotated[str, Form(max_length=MAX_POLICY_BYTES)]
 Comment = Annotated[str, Form(max_length=MAX_COMMENT)]
-
-
-def _hub(request: Request) -> Hub:
-    hub: Hub = request.app.state.hub
-    return hub
 
 
 def _to(path: str) -> Response:
@@ -114,7 +109,7 @@ async def _invalid(
 
 def _current(request: Request, account: Account) -> dict[str, Any]:
     """The policy in force for the account's tenant."""
-    with _hub(request).db.session() as session:
+    with get_hub(request).db.session() as session:
         return versions.current_policy(session, account.tenant.tenant_id, account.tenant.slug)
 
 
@@ -128,7 +123,7 @@ async def _preview_page(
     error: str | None = None,
 ) -> Response:
     """The impact of `text` on every recipient, and the form that applies it."""
-    hub = _hub(request)
+    hub = get_hub(request)
 
     def run() -> dict[str, Any]:
         with hub.db.session() as session:
@@ -167,7 +162,7 @@ def page(
     or that nothing changed.
     """
     tenant = account.tenant
-    with _hub(request).db.session() as session:
+    with get_hub(request).db.session() as session:
         current = versions.current_policy(session, tenant.tenant_id, tenant.slug)
         found = jobs_repo.tenant_job(session, tenant, job) if job and applied else None
         applied_job = (
@@ -233,7 +228,7 @@ async def apply(
     try:
         outcome = await run_in_threadpool(
             service.submit_policy_text,
-            _hub(request).db,
+            get_hub(request).db,
             policy,
             tenant=account.tenant.slug,
             fmt="yaml",
@@ -256,7 +251,7 @@ def history(
 ) -> Response:
     """Every version of the tenant's policy, newest first, each with its diff to the previous."""
     tenant = account.tenant
-    with _hub(request).db.session() as session:
+    with get_hub(request).db.session() as session:
         body = versions.policy_history(
             session, tenant.tenant_id, tenant.slug, limit=HISTORY_PAGE, before=before
         )

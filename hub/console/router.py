@@ -32,6 +32,7 @@ from hub.console.web import (
     render,
     security_headers,
 )
+from hub.deps import get_hub
 from hub.errors import HubError
 from hub.runtime import Hub
 
@@ -48,11 +49,6 @@ class Throttle:
     def __init__(self) -> None:
         self.by_user = SlidingWindow(5, 60)
         self.by_addr = SlidingWindow(30, 60)
-
-
-def _hub(request: Request) -> Hub:
-    hub: Hub = request.app.state.hub
-    return hub
 
 
 def _to(path: str) -> RedirectResponse:
@@ -78,7 +74,7 @@ def sign_in_form(request: Request) -> Response:
         "sign-in",
         title="Sign in",
         signed_out=signed_out,
-        oidc_label=oidc.button_label(_hub(request).settings),
+        oidc_label=oidc.button_label(get_hub(request).settings),
     )
 
 
@@ -131,7 +127,7 @@ async def sign_in(
     code: Annotated[str, Form(max_length=16)],
 ) -> Response:
     """Check the password and the TOTP code; start a session and go to the overview."""
-    hub = _hub(request)
+    hub = get_hub(request)
     throttle: Throttle = request.app.state.console_throttle
     source = request.client.host if request.client else None
     keys = (f"user:{username.strip().lower()}", f"addr:{source}")
@@ -184,7 +180,7 @@ async def sign_in(
 @router.post("/sign-out")
 async def sign_out(request: Request, live: CsrfChecked) -> Response:
     """End the session and forget the cookie."""
-    hub = _hub(request)
+    hub = get_hub(request)
     await run_in_threadpool(end_session, hub.db, request.cookies.get(cookie_name(hub), ""))
     response = _to(f"{PREFIX}/sign-in?signed-out=1")
     response.delete_cookie(

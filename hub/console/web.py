@@ -19,6 +19,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from hub.console.accounts import Account
 from hub.console.sessions import Live, open_session
+from hub.deps import get_hub
 from hub.errors import Forbidden, HubError
 from hub.runtime import Hub
 
@@ -64,11 +65,6 @@ class SignInRequired(Exception):
     """No live session: the browser is sent to the sign-in page."""
 
 
-def _hub(request: Request) -> Hub:
-    hub: Hub = request.app.state.hub
-    return hub
-
-
 def is_secure(hub: Hub) -> bool:
     """Behind TLS (the public URL is https): cookies get ``Secure`` and the ``__Host-`` prefix."""
     return hub.settings.base_url.startswith("https://")
@@ -81,7 +77,7 @@ def cookie_name(hub: Hub) -> str:
 
 def live_session(request: Request) -> Live:
     """The request's live session, or :class:`SignInRequired`."""
-    hub = _hub(request)
+    hub = get_hub(request)
     token = request.cookies.get(cookie_name(hub), "")
     live = open_session(
         hub.db,

@@ -34,15 +34,7 @@ def test_sign_in_with_password_and_code_reaches_the_overview(people: People) -> 
 
 def test_set_cookie_is_httponly_and_samesite_strict(people: People) -> None:
     officer = people.create("ng-nctc")
-    c = people.client()
-    r = c.post(
-        "/console/sign-in",
-        data={
-            "username": officer.username,
-            "password": officer.password,
-            "code": people.code(officer),
-        },
-    )
+    r = people.submit(people.client(), officer)
     header = r.headers["set-cookie"].lower()
     assert "httponly" in header and "samesite=strict" in header and "path=/" in header
 
@@ -154,14 +146,7 @@ def test_repeated_failures_are_throttled(people: People) -> None:
         )
         codes.append(r.status_code)
     assert codes == [401] * 5
-    r = c.post(
-        "/console/sign-in",
-        data={
-            "username": officer.username,
-            "password": officer.password,
-            "code": people.code(officer),
-        },
-    )
+    r = people.submit(c, officer)
     assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
 
 
@@ -181,14 +166,7 @@ def test_behind_tls_the_cookie_is_secure_and_host_bound(
     tls = settings.model_copy(update={"public_url": "https://hub.example.org"})
     app = create_app(tls, hub=Hub(tls, database=database))
     with background_server(app) as url, httpx.Client(base_url=url) as c:
-        r = c.post(
-            "/console/sign-in",
-            data={
-                "username": officer.username,
-                "password": officer.password,
-                "code": people.code(officer),
-            },
-        )
+        r = people.submit(c, officer)
     assert r.status_code == 303
     header = r.headers["set-cookie"]
     assert header.startswith("__Host-hub_console=")
