@@ -29,9 +29,14 @@ def _absent(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def chromium() -> Iterator[Any]:
-    """One headless Chromium for the session (no sandbox as root, no background networking)."""
+    """A headless Chromium for one test (no sandbox as root, no background networking).
+
+    Per test, not per session: Playwright's synchronous API keeps an asyncio loop running in
+    the main thread while it is started, which would break every later test calling
+    ``asyncio.run``; a launch costs well under a second.
+    """
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
