@@ -190,7 +190,18 @@ def _refused_as_stranger(r: httpx.Response, route: Route) -> None:
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.template}")
-def test_strangers_and_dead_sessions_get_nothing(
+def test_only_the_tenants_own_people_get_in(
+    route: Route, people: People, world: World, secrets_: Secrets
+) -> None:
+    """One test per route (the victim's world is costly to build): strangers and dead sessions,
+    another tenant's officer, and for forms the CSRF token and the role."""
+    strangers_and_dead_sessions_get_nothing(route, people, world, secrets_)
+    another_tenants_officer_sees_nothing_of_the_victims(route, people, secrets_)
+    if route.method == "POST" and route.template != "/console/sign-out":
+        forms_need_the_csrf_token_and_the_right_role(route, people, secrets_)
+
+
+def strangers_and_dead_sessions_get_nothing(
     route: Route, people: People, world: World, secrets_: Secrets
 ) -> None:
     # Nobody, and a forged cookie.
@@ -220,8 +231,7 @@ def test_strangers_and_dead_sessions_get_nothing(
         assert not secrets_.leaked_in(r.text)
 
 
-@pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.template}")
-def test_another_tenants_officer_sees_nothing_of_the_victims(
+def another_tenants_officer_sees_nothing_of_the_victims(
     route: Route, people: People, secrets_: Secrets
 ) -> None:
     c = people.sign_in(people.create(INTRUDER))
@@ -246,11 +256,7 @@ def test_another_tenants_officer_sees_nothing_of_the_victims(
     assert text == r_absent.text
 
 
-WRITES = [r for r in ROUTES if r.method == "POST" and r.template != "/console/sign-out"]
-
-
-@pytest.mark.parametrize("route", WRITES, ids=lambda r: r.template)
-def test_forms_need_the_csrf_token_and_the_right_role(
+def forms_need_the_csrf_token_and_the_right_role(
     route: Route, people: People, secrets_: Secrets
 ) -> None:
     officer = people.sign_in(people.create(VICTIM))
