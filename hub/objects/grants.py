@@ -163,6 +163,7 @@ def plan_grants(
     for plan, decisions in zip(plans, decided, strict=True):
         if not plan.item.trusted:
             plan.views = withheld_views(audience, plan.item)
+        bodies: dict[str, bytes] = {}  # readers with one profile share one view
         for reader_id, d in decisions.items():
             if not d.granted:
                 continue
@@ -177,8 +178,11 @@ def plan_grants(
             if d.full or profile.is_full:
                 plan.views[reader_id] = None
             else:
-                body = view_body(plan.item, profile)
-                plan.views[reader_id] = (profile.digest, profile.to_json(), body)
+                digest = profile.digest
+                body = bodies.get(digest)
+                if body is None:
+                    body = bodies[digest] = view_body(plan.item, profile)
+                plan.views[reader_id] = (digest, profile.to_json(), body)
     return plans
 
 
@@ -200,12 +204,20 @@ def write_grants(
     plans: Sequence[GrantPlan],
     date_added: Mapping[int, int],
     reuse: Mapping[tuple[int, int], int] | None = None,
+    *,
+    only_versions: frozenset[str] = frozenset(),
+    protect: bool = True,
 ) -> int:
     """Store the views and grants of `plans`; returns the number of grants written.
 
     `date_added` gives each version's own date; a reader that already held a grant of the
     version keeps its date (`reuse`), one newly granted gets a fresh date from the collection
     clock, so readers paging with `added_after` see what a policy change newly shows them.
+
+    `only_versions` names objects of which the collection holds no other version (a first
+    publication): their grants are written as their readers' latest instead of recomputed.
+    ``protect=False``: the caller stores the row MACs itself
+    (:func:`hub.objects.guard.protection_updates`).
     """
     col = audience.collection
     views: dict[tuple[int, str], int] = {}
@@ -242,15 +254,18 @@ def write_grants(
                     type=it.type,
                     spec_version=it.spec_version,
                     version=it.version,
-                    is_latest=False,
+                    is_latest=it.object_id in only_versions,
                     owner_id=audience.publisher.tenant_id,
                     policy_seq=audience.policy_seq,
                     view_seq=views[(it.version_seq, view[0])] if view is not None else None,
                 )
             )
     repo.insert_grants(session, col.id, grants)
-    repo.refresh_latest(session, col.id, {p.item.object_id for p in plans})
-    protect_plans(session, audience, plans)
+    stale = {p.item.object_id for p in plans} - only_versions
+    if stale:
+        repo.refresh_latest(session, col.id, stale)
+    if protect:
+        protect_plans(session, audience, plans)
     return len(grants)
 
 

@@ -5,7 +5,9 @@ at publication, at re-evaluation (whoever runs it), in a policy preview — sees
 version: the stored clear remainder with its sealed properties decrypted, once the row MAC
 verified. :func:`hub.objects.grants.write_grants` then calls :func:`protect_plans`, which binds
 the new recipients and their field profiles into the row MAC (docs/crypto.md "Row MAC"), so an
-edited grant, marking or TLP column never widens who receives plaintext.
+edited grant, marking or TLP column never widens who receives plaintext. A publication computes
+the same MACs (:func:`protection_updates`) before it stores the versions, and writes each
+version once, with its MAC.
 
 A version whose MAC or ciphertexts do not verify has been tampered with: it is withheld from
 everyone but its publisher and its MAC is left failing (nothing re-blesses the edit). A version
@@ -36,7 +38,14 @@ from hub.store import sealed as sealed_repo
 if TYPE_CHECKING:
     from hub.objects.grants import Audience, GrantPlan, Item
 
-__all__ = ["prepare_items", "protect_plans", "sealed_now", "view_body", "withheld_views"]
+__all__ = [
+    "prepare_items",
+    "protect_plans",
+    "protection_updates",
+    "sealed_now",
+    "view_body",
+    "withheld_views",
+]
 
 log = logging.getLogger("hub.crypto")
 
@@ -144,12 +153,24 @@ def _keyed(session: Session, cache: dict[int, bool], owner: int) -> bool:
 
 def protect_plans(session: Session, audience: Audience, plans: Sequence[GrantPlan]) -> None:
     """Bind each protected version's recipients into its row MAC (and store re-sealed ones)."""
+    updates = [u for _, u in protection_updates(session, audience, plans)]
+    if updates:
+        sealed_repo.set_protection(session, updates)
+
+
+def protection_updates(
+    session: Session, audience: Audience, plans: Sequence[GrantPlan]
+) -> list[tuple[Item, sealed_repo.ProtectionUpdate]]:
+    """What :func:`protect_plans` stores, per item: its row MAC and recipients (and re-sealed
+    or forgotten ciphertexts). Nothing is written, so a publication stores the MAC with the
+    version's own row; an update's `seq` is the item's `version_seq` at the time of the call.
+    """
     if audience.system:
-        return
+        return []
     owner = audience.publisher.tenant_id
     prot: FieldProtection | None = None
     keyed: bool | None = None
-    updates: list[sealed_repo.ProtectionUpdate] = []
+    updates: list[tuple[Item, sealed_repo.ProtectionUpdate]] = []
     stored = sealed_repo.protection_of(
         session, [p.item.version_seq for p in plans if p.item.to_seal]
     )
@@ -169,9 +190,8 @@ def protect_plans(session: Session, audience: Audience, plans: Sequence[GrantPla
             raise KeyUnavailable(f"tenant {owner} has no keys for its sealed fields")
         if not (needed and keyed):
             if item.guarded or item.shredded:
-                updates.append(
-                    sealed_repo.ProtectionUpdate(item.version_seq, None, None, forget=True)
-                )
+                forget = sealed_repo.ProtectionUpdate(item.version_seq, None, None, forget=True)
+                updates.append((item, forget))
             continue
         prot = prot or protection_for(session)
         recipients = {str(r): (v[0] if v else "") for r, v in plan.views.items()}
@@ -201,6 +221,5 @@ def protect_plans(session: Session, audience: Audience, plans: Sequence[GrantPla
             update.sealed = reseal.sealed
             update.wrapped_key = reseal.wrapped_key
             update.key_id = reseal.key_id
-        updates.append(update)
-    if updates:
-        sealed_repo.set_protection(session, updates)
+        updates.append((item, update))
+    return updates

@@ -8,6 +8,7 @@ transaction, so nothing half-written stays behind.
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,7 +20,8 @@ from sqlalchemy.orm import Session
 from hub.audit import Actor, AuditEvent, AuditLog
 from hub.crypto import DecryptionFailed, KeyUnavailable
 from hub.errors import Forbidden, NotFound
-from hub.objects.grants import Item, load_audience, next_dates, plan_grants, write_grants
+from hub.objects.grants import Audience, Item, load_audience, next_dates, plan_grants, write_grants
+from hub.objects.guard import protection_updates
 from hub.objects.protection import FieldProtection, protection_for
 from hub.objects.sealing import seal
 from hub.sharing.floor import effective_tlp
@@ -27,6 +29,7 @@ from hub.sharing.protect import protected_properties
 from hub.stix import TLP_MARKING_IDS, StixValidationError, validate_object
 from hub.store import objects as repo
 from hub.store import policies as policy_repo
+from hub.store import sealed as sealed_repo
 from hub.store import statuses
 from hub.store.db import Database
 from hub.store.models import Collection, Status
@@ -161,6 +164,59 @@ def _seal(
             new.wrapped_key, new.key_id = sealed.wrapped_key, sealed.key_id
 
 
+def _store(
+    session: Session,
+    collection_id: str,
+    audience: Audience,
+    accepted: Sequence[_Candidate],
+    start: int,
+    now: datetime,
+    stored: Mapping[str, object],
+) -> None:
+    """Decide, then store the accepted versions (`date_added` from `start`) and their grants.
+
+    Decided before the versions are stored, so each version row is written once, with its row
+    MAC (which binds the recipients); the items' `version_seq` is filled in after the insert.
+    """
+    items = [
+        Item(
+            c.obj,
+            0,
+            c.object_id,
+            c.new.type,
+            c.new.spec_version,
+            c.new.version,
+            tlp=c.new.tlp,
+            sealed=c.sealed,
+        )
+        for c in accepted
+    ]
+    plans = plan_grants(session, audience, items, now)
+    macs: dict[int, sealed_repo.ProtectionUpdate] = {}
+    later: list[tuple[Item, sealed_repo.ProtectionUpdate]] = []  # re-sealing: not at publication
+    for item, update in protection_updates(session, audience, plans):
+        if update.body is None and not update.forget:
+            macs[id(item)] = update
+        else:
+            later.append((item, update))
+    for cand, item in zip(accepted, items, strict=True):
+        mac = macs.get(id(item))
+        if mac is not None:
+            cand.new.mac, cand.new.recipients = mac.mac, mac.recipients
+    seqs = repo.insert_versions(session, collection_id, [c.new for c in accepted], start)
+    for item, seq in zip(items, seqs, strict=True):
+        item.version_seq = seq
+    # An object with no other version in the collection: its grants are its readers' latest.
+    counts = Counter(c.object_id for c in accepted)
+    first = frozenset(o for o, n in counts.items() if n == 1 and o not in stored)
+    dates = {seq: start + i for i, seq in enumerate(seqs)}
+    write_grants(session, audience, plans, dates, only_versions=first, protect=False)
+    for item, update in later:
+        update.seq = item.version_seq
+    if later:
+        sealed_repo.set_protection(session, [u for _, u in later])
+
+
 def ingest(
     db: Database,
     publisher: Publisher,
@@ -168,8 +224,13 @@ def ingest(
     objects: Sequence[Any],
     *,
     now: datetime | None = None,
+    audit: bool = True,
 ) -> Status:
-    """Publish `objects` to a collection and return the stored TAXII status resource."""
+    """Publish `objects` to a collection and return the stored TAXII status resource.
+
+    ``audit=False`` (``HUB_AUDIT_TRAIL=off``, for measuring the audit trail's cost only, refused
+    in production) leaves no audit entry for the publication.
+    """
     request_ts = now or datetime.now(UTC)
     owner = publisher.scope.tenant_id
     with db.session() as session:
@@ -235,23 +296,7 @@ def ingest(
                 cand.new.tlp = effective_tlp(
                     cand.obj, cand.new.tlp, TLP_MARKING_IDS, default=default
                 )
-            news = [c.new for c in accepted]
-            seqs = repo.insert_versions(session, collection_id, news, start)
-            items = [
-                Item(
-                    c.obj,
-                    seq,
-                    c.object_id,
-                    c.new.type,
-                    c.new.spec_version,
-                    c.new.version,
-                    tlp=c.new.tlp,
-                    sealed=c.sealed,
-                )
-                for c, seq in zip(accepted, seqs, strict=True)
-            ]
-            plans = plan_grants(session, audience, items, request_ts)
-            write_grants(session, audience, plans, {seq: start + i for i, seq in enumerate(seqs)})
+            _store(session, collection_id, audience, accepted, start, request_ts, stored)
             for cand in accepted:
                 result.successes.append(
                     Outcome(cand.object_id, cand.version_str or format_micros(cand.new.version))
@@ -273,21 +318,24 @@ def ingest(
                 pendings=[],
             ),
         )
-        # The audit entry commits with what it records (TAXII 2.1 §5.4 outcomes per object).
-        actor = (
-            Actor.system("directory")
-            if publisher.system
-            else Actor.of_scope(publisher.scope, publisher.client_id)
-        )
-        AuditLog.record(
-            session,
-            AuditEvent.publish(
-                actor,
-                collection_id,
-                [(c.object_id, c.new.version) for c in accepted],
-                unchanged=[(o.id, o.version) for o in result.successes if o.message and o.version],
-                failed=[(o.id, o.version, o.message or "") for o in result.failures],
-                policy_hash=audience.policy_hash,
-            ),
-        )
+        if audit:
+            # The audit entry commits with what it records (TAXII 2.1 §5.4 outcomes per object).
+            actor = (
+                Actor.system("directory")
+                if publisher.system
+                else Actor.of_scope(publisher.scope, publisher.client_id)
+            )
+            AuditLog.record(
+                session,
+                AuditEvent.publish(
+                    actor,
+                    collection_id,
+                    [(c.object_id, c.new.version) for c in accepted],
+                    unchanged=[
+                        (o.id, o.version) for o in result.successes if o.message and o.version
+                    ],
+                    failed=[(o.id, o.version, o.message or "") for o in result.failures],
+                    policy_hash=audience.policy_hash,
+                ),
+            )
     return status

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -34,14 +36,46 @@ def _sqlite_on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
     cur.execute("PRAGMA busy_timeout=30000")
     cur.execute("PRAGMA cache_size=-65536")
     cur.execute("PRAGMA temp_store=MEMORY")
+    # Bounds the work of each ANALYZE that `PRAGMA optimize` runs (approximate statistics).
+    cur.execute(f"PRAGMA analysis_limit={_ANALYSIS_LIMIT}")
     cur.close()
 
 
-class Database:
-    """An engine plus a session factory. Nothing connects until first use."""
+def _sqlite_optimize(dbapi_conn: sqlite3.Connection, _record: object) -> None:
+    """`PRAGMA optimize` before a connection closes, as SQLite recommends: it ANALYZEs the
+    tables this connection queried whose statistics are missing or stale (cheap otherwise)."""
+    with contextlib.suppress(sqlite3.Error):  # busy or read-only: another connection will
+        dbapi_conn.execute("PRAGMA busy_timeout=100")  # closing must not wait for a writer
+        dbapi_conn.execute("PRAGMA optimize")
 
-    def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False) -> None:
+
+_ANALYSIS_LIMIT = 1000
+_FIRST_OPTIMIZE_AFTER = 100  # write transactions
+#: Seconds between two `PRAGMA optimize` runs after write transactions (SQLite).
+OPTIMIZE_INTERVAL = 3600.0
+
+
+class Database:
+    """An engine plus a session factory. Nothing connects until first use.
+
+    On SQLite the query planner gets statistics without an operator running ANALYZE:
+    `PRAGMA optimize` runs on the connection of a write transaction once its commit is done, at
+    most every `optimize_interval` seconds (the first time soon after the first writes), and on
+    every connection the pool closes. PostgreSQL's autovacuum keeps its own statistics.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int = 10,
+        echo: bool = False,
+        optimize_interval: float = OPTIMIZE_INTERVAL,
+    ) -> None:
         self.url = normalise_url(url)
+        self.optimize_interval = optimize_interval
+        self._optimized_at: float | None = None  # monotonic time of the last run, None: never
+        self._writes = 0
         parsed = make_url(self.url)
         kwargs: dict[str, Any] = {"echo": echo, "future": True}
         if parsed.get_backend_name() == "sqlite":
@@ -67,6 +101,7 @@ class Database:
             # writers start with BEGIN IMMEDIATE and readers get a consistent snapshot.
             event.listen(self.engine, "connect", _sqlite_disable_pysqlite_tx)
             event.listen(self.engine, "begin", _sqlite_begin)
+            event.listen(self.engine.pool, "close", _sqlite_optimize)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @property
@@ -101,6 +136,30 @@ class Database:
                 except BaseException:
                     session.rollback()
                     raise
+            if self.dialect == "sqlite" and self._optimize_due():
+                self._optimize(conn)
+
+    def _optimize_due(self) -> bool:
+        """Every `optimize_interval` seconds; the first time after the first few writes."""
+        self._writes += 1
+        now = time.monotonic()
+        if self._optimized_at is None:
+            due = self._writes >= _FIRST_OPTIMIZE_AFTER
+        else:
+            due = now - self._optimized_at >= self.optimize_interval
+        if due:
+            self._optimized_at = now
+        return due
+
+    def _optimize(self, conn: sa.Connection) -> None:
+        """`PRAGMA optimize` on a connection that just committed (its own transaction): never
+        an error for the caller, whose work is already committed."""
+        try:
+            conn.exec_driver_sql("PRAGMA optimize")
+            conn.commit()
+        except sa.exc.DBAPIError:  # busy, say: another time
+            with contextlib.suppress(sa.exc.DBAPIError):
+                conn.rollback()
 
     def ping(self) -> None:
         """Raise :class:`DatabaseUnavailable` unless the database answers."""

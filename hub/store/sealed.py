@@ -112,34 +112,40 @@ def protection_of(session: Session, seqs: Sequence[int]) -> dict[int, sa.Row[Any
 
 
 def set_protection(session: Session, updates: Sequence[ProtectionUpdate]) -> None:
-    """Store new row MACs and recipients (and re-sealed or forgotten ciphertexts)."""
-    plain = [
-        {"s": u.seq, "m": u.mac, "r": u.recipients}
-        for u in updates
-        if u.body is None and not u.forget
-    ]
-    if plain:
-        session.execute(
-            sa.update(V)
-            .where(V.c.seq == sa.bindparam("s"))
-            .values(mac=sa.bindparam("m"), recipients=sa.bindparam("r", type_=V.c.recipients.type)),
-            plain,
-        )
+    """Store new row MACs and recipients (and re-sealed or forgotten ciphertexts).
+
+    One `executemany` per kind of update, not a statement per row.
+    """
+    plain: list[dict[str, Any]] = []
+    forgotten: list[dict[str, Any]] = []
+    resealed: list[dict[str, Any]] = []
     for u in updates:
-        values: dict[str, Any]
+        row: dict[str, Any] = {"s": u.seq, "m": u.mac, "r": u.recipients}
         if u.forget:
-            values = {"sealed": None, "wrapped_key": None, "key_id": None}
+            forgotten.append(row)
         elif u.body is not None:
-            values = {
-                "body": u.body,
-                "sealed": u.sealed,
-                "wrapped_key": u.wrapped_key,
-                "key_id": u.key_id,
-            }
+            row.update(b=u.body, x=u.sealed, w=u.wrapped_key, k=u.key_id)
+            resealed.append(row)
         else:
-            continue
-        stmt = sa.update(V).where(V.c.seq == u.seq)
-        session.execute(stmt.values(mac=u.mac, recipients=u.recipients, **values))
+            plain.append(row)
+    stmt = sa.update(V).where(V.c.seq == sa.bindparam("s"))
+    protection = {
+        "mac": sa.bindparam("m"),
+        "recipients": sa.bindparam("r", type_=V.c.recipients.type),
+    }
+    if plain:
+        session.execute(stmt.values(**protection), plain)
+    if forgotten:
+        forget = {"sealed": None, "wrapped_key": None, "key_id": None}
+        session.execute(stmt.values(**protection, **forget), forgotten)
+    if resealed:
+        sealing = {
+            "body": sa.bindparam("b", type_=V.c.body.type),
+            "sealed": sa.bindparam("x", type_=V.c.sealed.type),
+            "wrapped_key": sa.bindparam("w", type_=V.c.wrapped_key.type),
+            "key_id": sa.bindparam("k"),
+        }
+        session.execute(stmt.values(**protection, **sealing), resealed)
 
 
 def versions_wrapped_by(

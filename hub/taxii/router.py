@@ -142,7 +142,7 @@ def _filters(request: Request, hub: HubDep, version_default: str = "last") -> re
 
 def _audit_read(hub: Hub, p: Principal, collection_id: str, page: read.ObjectPage) -> None:
     """Record which versions went to whom before they are sent (one entry per request)."""
-    if page.versions:
+    if page.versions and hub.settings.audit_trail:
         AuditLog.record(hub.db, AuditEvent.read(Actor.of(p), collection_id, page.versions))
 
 
@@ -208,6 +208,7 @@ async def add_objects(collection_id: str, request: Request, hub: HubDep, p: Writ
         publishing.Publisher(p.tenant, client_id=p.client_id),
         collection_id,
         objects,
+        audit=hub.settings.audit_trail,
     )
     return taxii(_status_body(status), status_code=202)
 
@@ -241,7 +242,8 @@ def delete_object(
     f = _filters(request, hub, version_default="all")
     with hub.db.write_session() as session:
         deleted = read.delete_object(session, p.tenant, collection_id, object_id, f)
-        AuditLog.record(session, AuditEvent.delete(Actor.of(p), collection_id, deleted))
+        if hub.settings.audit_trail:
+            AuditLog.record(session, AuditEvent.delete(Actor.of(p), collection_id, deleted))
     return taxii(b"", status_code=200)
 
 

@@ -85,6 +85,28 @@ def test_versions_are_immutable_and_repost_is_noop(world: World) -> None:
         assert [o["name"] for o in latest] == ["renamed"]
 
 
+def test_latest_is_the_newest_version_whatever_the_order_of_envelopes(world: World) -> None:
+    me = world.scope("ng-nctc").identity_id
+    v2 = indicator(me, modified="2026-11-02T10:00:00.000Z", name="second")
+    v1 = dict(v2, modified="2026-11-01T10:00:00.000Z", name="first")
+    v3 = dict(v2, modified="2026-11-03T10:00:00.000Z", name="third")
+    fresh = indicator(me, name="alone")
+    url = objects_url(world, "shared-exchange")
+    with client(world, "ng-nctc") as c:
+        post(c, url, [v2, fresh])  # first publication of both
+        post(c, url, [v1])  # an older version later: v2 stays the latest
+    with client(world, "ke-nctc") as c:
+        names = sorted(o["name"] for o in c.get(url).json()["objects"])
+        assert names == ["alone", "second"]
+    with client(world, "ng-nctc") as c:
+        post(c, url, [v3])
+    with client(world, "ke-nctc") as c:
+        names = sorted(o["name"] for o in c.get(url).json()["objects"])
+        assert names == ["alone", "third"]
+        every = c.get(url, params={"match[version]": "all"}).json()["objects"]
+        assert sorted(o["name"] for o in every) == ["alone", "first", "second", "third"]
+
+
 def test_cannot_add_version_to_another_publishers_object(world: World) -> None:
     ng = world.scope("ng-nctc").identity_id
     ke = world.scope("ke-nctc").identity_id
