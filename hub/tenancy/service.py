@@ -163,7 +163,9 @@ def _regrant(session: Session, report: SyncReport) -> None:
     if not (report.created or report.updated or report.deactivated):
         return
     now = datetime.now(UTC)
-    for collection in session.scalars(sa.select(Collection)):
+    # Locked in one order (by id) by every transaction locking several collections, so two
+    # syncs never hold each other's locks (heap order changes as rows are updated).
+    for collection in session.scalars(sa.select(Collection).order_by(col(Collection.id))):
         lock_collection(session, collection.id)
         report.regranted[collection.alias] = reevaluate_collection(session, collection, now=now)
 
