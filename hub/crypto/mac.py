@@ -17,7 +17,6 @@ MAC could be copied along with the metadata of another row. Lists whose order ca
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from collections.abc import Mapping
 from typing import Any
@@ -33,7 +32,7 @@ MAC_ALG = "HS256"
 
 def _tag(root: TenantRoot, fields: Mapping[str, Any]) -> bytes:
     msg = encode_context("row-mac", root.tenant_id, root.key_id) + canonical_json(dict(fields))
-    return hmac.new(root.mac_key, msg, hashlib.sha256).digest()
+    return hmac.digest(root.mac_key, msg, "sha256")
 
 
 def row_mac(root: TenantRoot, fields: Mapping[str, Any]) -> str:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from hub.objects.guard import prepare_items, protect_plans, view_body, withheld_views
 from hub.sharing.context import object_context
 from hub.sharing.decision import Decision, resolve_references
-from hub.sharing.engine import decide_all
+from hub.sharing.engine import Decider
 from hub.sharing.floor import Party
 from hub.sharing.policy import Policy
 from hub.store import objects as repo
@@ -144,12 +144,13 @@ def plan_grants(
     decided: list[dict[int, Decision]] = []
     batch: set[tuple[int, str]] = set()
     refs: set[str] = set()
+    decider = Decider(audience.policy, audience.publisher, audience.readers)
     for item in items:
         if not item.trusted:
             decided.append({})
             continue
         ctx = object_context(item.obj, collection=audience.collection.alias, now=now)
-        decisions = decide_all(item.obj, ctx, audience.policy, audience.publisher, audience.readers)
+        decisions = decider.decide_all(item.obj, ctx, trail=False)  # verdicts and fields only
         decided.append(decisions)
         for reader_id, d in decisions.items():
             if d.granted:
@@ -168,12 +169,14 @@ def plan_grants(
             if not d.granted:
                 continue
 
-            def visible(ref: str, r: int = reader_id) -> bool:
-                return ref in public or (r, ref) in batch or (r, ref) in held
+            if not d.refs_resolved:
 
-            d = resolve_references(d, visible)
-            if not d.granted:
-                continue
+                def visible(ref: str, r: int = reader_id) -> bool:
+                    return ref in public or (r, ref) in batch or (r, ref) in held
+
+                d = resolve_references(d, visible)
+                if not d.granted:
+                    continue
             profile = d.profile()
             if d.full or profile.is_full:
                 plan.views[reader_id] = None

@@ -118,6 +118,7 @@ class FieldProfile:
 
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
+_FULL_PROFILE = FieldProfile()
 
 
 class Decision(NamedTuple):
@@ -153,6 +154,8 @@ class Decision(NamedTuple):
             raise SharingError(f"{self.object_id} is not granted to {self.recipient}")
         if not self.refs_resolved:
             raise SharingError("resolve_references() before taking the field profile")
+        if not self.fields and not self.removed_refs:
+            return _FULL_PROFILE
         redact = sorted(s for s, a in self.fields.items() if a.action is Action.REDACT)
         encrypt = sorted(s for s, a in self.fields.items() if a.action is Action.ENCRYPT)
         drops = sorted((p, tuple(sorted(ids))) for p, ids in (self.removed_refs or {}).items())
@@ -166,7 +169,8 @@ def resolve_references(decision: Decision, visible: Callable[[str], bool]) -> De
     such as tenant identities, are visible to all; an id the hub does not hold should be
     invisible). A required reference it may not see withholds the object (a relationship or
     sighting whose end it cannot see; a report none of whose ``object_refs`` it can see); other
-    invisible ids are pruned from their lists.
+    invisible ids are pruned from their lists. A decision taken without its trail
+    (``trail=False``) stays without one.
     """
     if not decision.granted or decision.refs_resolved:
         return decision
@@ -183,6 +187,8 @@ def resolve_references(decision: Decision, visible: Callable[[str], bool]) -> De
             reason = f"{decision.recipient} may see none of the objects in {prop}"
             return _withheld(decision, reason)
         removed[prop] = gone
+    if not decision.trail:
+        return decision._replace(removed_refs=removed)
     if removed:
         detail = "; ".join(f"{p}: {len(ids)} removed" for p, ids in sorted(removed.items()))
         step = Step("references", None, True, "share", f"pruned what it may not see ({detail})")
@@ -192,7 +198,7 @@ def resolve_references(decision: Decision, visible: Callable[[str], bool]) -> De
 
 
 def _withheld(decision: Decision, reason: str) -> Decision:
-    step = Step("references", None, True, "withhold", reason)
-    return decision._replace(
-        granted=False, reason=reason, removed_refs={}, trail=(*decision.trail, step)
-    )
+    trail = decision.trail
+    if trail:
+        trail = (*trail, Step("references", None, True, "withhold", reason))
+    return decision._replace(granted=False, reason=reason, removed_refs={}, trail=trail)

@@ -2,7 +2,10 @@
 
 Pure: no I/O, no clock (ages come from the :class:`~hub.sharing.context.ObjectContext`). Rules
 are compiled once per policy into closures and sets; :func:`decide_all` evaluates each rule's
-object conditions once per object, then only recipient look-ups per tenant.
+object conditions once per object, then only recipient look-ups per tenant. A :class:`Decider`
+keeps what a rule does for each recipient across objects, and ``trail=False`` skips building
+the rule-by-rule trail (the write path needs only the verdict, the fields and the references;
+:mod:`hub.sharing.explain` needs the trail).
 
 The order of a decision (DESIGN.md "TLP 2.0 is the floor"; FIRST TLP 2.0; STIX 2.1 §7.2):
 
@@ -31,11 +34,11 @@ from hub.sharing.compile import CompiledPolicy, CompiledRule, compile_policy
 from hub.sharing.context import ObjectContext, RefField, stix_constraint_violation, together
 from hub.sharing.decision import Action, Decision, FieldAction, SharingError, Step
 from hub.sharing.extension import RED_RECIPIENTS_EXTENSION_ID
-from hub.sharing.floor import TLP_RANK, Party, floor_refusal
+from hub.sharing.floor import TLP_RANK, Naming, Party, floor_refusal
 from hub.sharing.policy import Policy
 from hub.stix.selectors import selects
 
-__all__ = ["decide", "decide_all"]
+__all__ = ["Decider", "decide", "decide_all"]
 
 _RED_EXT = f"extensions.{RED_RECIPIENTS_EXTENSION_ID}"
 _HOLD = "object conditions hold"
@@ -54,10 +57,14 @@ class _Object:
     active: tuple[tuple[int, CompiledRule, str], ...]  # rules that match, conditions assumed
     present: dict[str, bool] = field(default_factory=dict)
     by_level: dict[str, tuple[CompiledRule, ...]] = field(default_factory=dict)
-    refs: dict[str, Any] | None = None
+    refs: tuple[tuple[str, ...], Mapping[str, RefField]] | None = None
 
 
-def _evaluate(obj: Mapping[str, Any], ctx: ObjectContext, cp: CompiledPolicy) -> _Object:
+def _evaluate(
+    obj: Mapping[str, Any], ctx: ObjectContext, cp: CompiledPolicy, trail: bool = True
+) -> _Object:
+    """The rules' object conditions on `obj`; ``trail=False``: without the steps of the rules
+    that do not match (``template`` left empty)."""
     if ctx.object_id != obj.get("id"):
         raise SharingError(f"context of {ctx.object_id} used for {obj.get('id')}")
     tlp, source = (ctx.tlp, "marking") if ctx.tlp else (cp.default_tlp, "policy default")
@@ -66,25 +73,31 @@ def _evaluate(obj: Mapping[str, Any], ctx: ObjectContext, cp: CompiledPolicy) ->
     active: list[tuple[int, CompiledRule, str]] = []
     for i, rule in enumerate(cp.rules):
         lenient = rule.effect != "share"  # unknown fails closed: share no, deny/restrict yes
-        failure, assumed = "", []
+        failure = ""
+        assumed: list[str] | None = None
         for check in rule.checks:
             failed = check(ctx)
             if failed is None:
                 continue
             unknown, why = failed
             if unknown and lenient:
+                assumed = assumed or []
                 assumed.append(f"{why}, assumed to match")
                 continue
             failure = f"{why} (fails closed)" if unknown else why
             break
         other.append(not failure)
-        if not failure and rule.tlp is not None and tlp not in rule.tlp:
-            failure = f"TLP:{tlp.upper()} is not one of its TLP levels"
         if failure:
-            template.append(Step(rule.name, i, False, "none", failure))
+            if trail:
+                template.append(Step(rule.name, i, False, "none", failure))
+        elif rule.tlp is not None and tlp not in rule.tlp:
+            if trail:
+                failure = f"TLP:{tlp.upper()} is not one of its TLP levels"
+                template.append(Step(rule.name, i, False, "none", failure))
         else:
-            template.append(None)
-            active.append((i, rule, "; ".join(assumed)))
+            if trail:
+                template.append(None)
+            active.append((i, rule, "; ".join(assumed) if assumed else ""))
     return _Object(obj, ctx, tlp, source, tuple(other), tuple(template), tuple(active))
 
 
@@ -94,10 +107,16 @@ def decide(
     policy: Policy,
     publisher: Party,
     recipient: Party,
+    *,
+    trail: bool = True,
 ) -> Decision:
-    """What `recipient` gets of `obj`, published by `publisher` under `policy`, and why."""
+    """What `recipient` gets of `obj`, published by `publisher` under `policy`, and why.
+
+    ``trail=False``: the same decision without its rule-by-rule trail (an empty ``trail``),
+    for callers that need only the verdict, the field actions and the references.
+    """
     cp = _checked(policy, publisher)
-    return _decide(_evaluate(obj, info, cp), cp, publisher, recipient)
+    return _decide(_evaluate(obj, info, cp, trail), cp, publisher, _Reader(recipient), trail)
 
 
 def decide_all(
@@ -106,11 +125,49 @@ def decide_all(
     policy: Policy,
     publisher: Party,
     recipients: Iterable[Party],
+    *,
+    trail: bool = True,
 ) -> dict[int, Decision]:
-    """:func:`decide` for every recipient (keyed by tenant id), evaluating the object once."""
+    """:func:`decide` for every recipient (keyed by tenant id), evaluating the object once.
+
+    Called object after object with the same policy, publisher and recipients, it reuses one
+    :class:`Decider`.
+    """
+    global _last
     cp = _checked(policy, publisher)
-    ev = _evaluate(obj, ctx, cp)
-    return {r.tenant_id: _decide(ev, cp, publisher, r) for r in recipients}
+    readers = tuple(recipients)
+    last = _last
+    if last is not None and last[0] is cp and last[1] == publisher and last[2] == readers:
+        decider = last[3]
+    else:
+        decider = Decider(policy, publisher, readers)
+        _last = (cp, publisher, readers, decider)
+    return decider.decide_all(obj, ctx, trail=trail)
+
+
+class Decider:
+    """:func:`decide_all` for many objects of one publisher, one policy and one set of
+    recipients: what depends only on a recipient and a rule (how the rule names it, what the
+    TLP floor says, the trail step) is worked out once and reused for every object."""
+
+    __slots__ = ("_cp", "_publisher", "_readers")
+
+    def __init__(self, policy: Policy, publisher: Party, recipients: Iterable[Party]) -> None:
+        self._cp = _checked(policy, publisher)
+        self._publisher = publisher
+        self._readers = tuple(_Reader(r) for r in recipients)
+
+    def decide_all(
+        self, obj: Mapping[str, Any], ctx: ObjectContext, *, trail: bool = True
+    ) -> dict[int, Decision]:
+        """Every recipient's decision on `obj` (keyed by tenant id); ``trail`` as for
+        :func:`decide`."""
+        cp, publisher = self._cp, self._publisher
+        ev = _evaluate(obj, ctx, cp, trail)
+        return {rd.party.tenant_id: _decide(ev, cp, publisher, rd, trail) for rd in self._readers}
+
+
+_last: tuple[CompiledPolicy, Party, tuple[Party, ...], Decider] | None = None
 
 
 def _checked(policy: Policy, publisher: Party) -> CompiledPolicy:
@@ -122,72 +179,144 @@ def _checked(policy: Policy, publisher: Party) -> CompiledPolicy:
 _PUBLISHER = Step("publisher", None, True, "share", "the publisher gets its own objects in full")
 _CLEAR = Step("floor", None, True, "share", "TLP:CLEAR: every tenant may read it")
 
+# What a matching rule does for one recipient at one TLP level: its effect and its trail step
+# (without a note on assumed conditions); "none" if the rule does not name the recipient.
+_Outcome = tuple[str, Step | None]
+_UNNAMED: _Outcome = ("none", None)
+
+
+class _Reader:
+    """One recipient, with what each rule does for it, filled in as the rules are met."""
+
+    __slots__ = ("fields", "names", "outcomes", "party")
+
+    def __init__(self, party: Party) -> None:
+        self.party = party
+        # on_object -> rule index -> how the rule names the recipient (None: it does not)
+        self.names: tuple[dict[int, tuple[Naming, str] | None], ...] = ({}, {})
+        # (TLP, on_object) -> rule index -> outcome
+        self.outcomes: dict[tuple[str, bool], dict[int, _Outcome]] = {}
+        # rule index -> its field actions for the recipient
+        self.fields: dict[int, tuple[tuple[str, FieldAction], ...]] = {}
+
+    def field_actions(self, rule: CompiledRule) -> tuple[tuple[str, FieldAction], ...]:
+        known = self.fields.get(rule.index)
+        if known is None:
+            slug = self.party.slug
+            known = self.fields[rule.index] = tuple(
+                (selector, FieldAction(action, f"{action.value} for {slug}", rule.label))
+                for selector, action in rule.fields
+            )
+        return known
+
+    def named(self, rule: CompiledRule, on_object: bool) -> tuple[Naming, str] | None:
+        known = self.names[on_object]
+        if rule.index in known:
+            return known[rule.index]
+        named = known[rule.index] = rule.names(self.party, on_object)
+        return named
+
+    def outcome(self, rule: CompiledRule, tlp: str, publisher: Party, on_object: bool) -> _Outcome:
+        named = self.named(rule, on_object)
+        if named is None:
+            return _UNNAMED
+        how, shown = named
+        i = rule.index
+        if rule.effect == "deny":
+            return "deny", Step(rule.name, i, True, "deny", f"withholds from {shown}")
+        if rule.effect == "restrict":
+            return "restrict", Step(rule.name, i, True, "restrict", f"applies to {shown}")
+        refusal = floor_refusal(tlp, publisher, self.party, how, named_on_object=on_object)
+        if refusal:
+            return "capped", Step(rule.name, i, True, "capped", refusal)
+        return "share", Step(rule.name, i, True, "share", f"shares with {shown}")
+
 
 def _decision(
     ev: _Object,
     r: Party,
     granted: bool,
     reason: str,
-    trail: list[Step],
+    trail: tuple[Step, ...],
     fields: dict[str, FieldAction] | None = None,
-    refs: dict[str, Any] | None = None,
+    refs: tuple[tuple[str, ...], Mapping[str, RefField]] | None = None,
 ) -> Decision:
     ctx = ev.ctx
+    requires, prune = refs or _NO_REFS
     return Decision(
         ctx.object_id, ctx.type, r.tenant_id, r.slug, granted, reason, ev.tlp, ev.tlp_source,
-        fields or {}, tuple(trail), **(refs or {}),
+        fields or {}, trail, requires, prune,
     )  # fmt: skip
 
 
-def _decide(ev: _Object, cp: CompiledPolicy, publisher: Party, r: Party) -> Decision:
+def _decide(
+    ev: _Object, cp: CompiledPolicy, publisher: Party, rd: _Reader, trail: bool
+) -> Decision:
+    r = rd.party
     if r.tenant_id == publisher.tenant_id:
-        return _decision(ev, r, True, _PUBLISHER.reason, [_PUBLISHER], {}, _FULL)
+        ctx = ev.ctx
+        return Decision(
+            ctx.object_id, ctx.type, r.tenant_id, r.slug, True, _PUBLISHER.reason, ev.tlp,
+            ev.tlp_source, {}, (_PUBLISHER,) if trail else (), (), _EMPTY, _NO_REMOVED, True,
+        )  # fmt: skip
     on_object = r.identity_id is not None and r.identity_id in ev.ctx.red_recipients
-    trail = list(ev.template)  # the steps of rules that do not match are the same for all
+    key = (ev.tlp, on_object)
+    outcomes = rd.outcomes.get(key)
+    if outcomes is None:
+        outcomes = rd.outcomes[key] = {}
+    # the steps of rules that do not match are the same for all
+    steps: list[Step | None] | None = list(ev.template) if trail else None
     deny: CompiledRule | None = None
     grants: list[CompiledRule] = []
     restricts: list[CompiledRule] = []
     capped = ""
+    needs_refs = False
     for i, rule, note in ev.active:
-        named = rule.names(r, on_object)
-        if named is None:
-            trail[i] = rule.unnamed
+        out = outcomes.get(i)
+        if out is None:
+            out = outcomes[i] = rd.outcome(rule, ev.tlp, publisher, on_object)
+        effect, step = out
+        if step is None:
+            if steps is not None:
+                steps[i] = rule.unnamed
             continue
-        how, shown = named
-        if note:  # conditions assumed to hold: say so
-            shown = f"{shown} ({note})"
-        if rule.effect == "deny":
-            deny = deny or rule
-            trail[i] = Step(rule.name, i, True, "deny", f"withholds from {shown}")
-        elif rule.effect == "restrict":
-            restricts.append(rule)
-            trail[i] = Step(rule.name, i, True, "restrict", f"applies to {shown}")
-        elif refusal := floor_refusal(ev.tlp, publisher, r, how, named_on_object=on_object):
-            capped = capped or refusal
-            trail[i] = Step(rule.name, i, True, "capped", refusal)
-        else:
+        if effect == "share":
             grants.append(rule)
-            trail[i] = Step(rule.name, i, True, "share", f"shares with {shown}")
-    steps = cast(list[Step], trail)  # every active rule's step is filled in
+            needs_refs = needs_refs or rule.require_refs
+        elif effect == "deny":
+            deny = deny or rule
+        elif effect == "restrict":
+            restricts.append(rule)
+        else:
+            capped = capped or step.reason
+        if steps is not None:
+            if note and effect != "capped":  # conditions assumed to hold: say so
+                step = Step(rule.name, i, True, effect, f"{step.reason} ({note})")
+            steps[i] = step
+    done = tuple(cast(list[Step], steps)) if steps is not None else ()
     if deny is not None:
-        return _decision(ev, r, False, f"denied by {deny.label} (deny wins)", steps)
+        return _decision(ev, r, False, f"denied by {deny.label} (deny wins)", done)
     if grants:
         reason = f"shared by {grants[0].label}"
     elif ev.tlp == "clear":
         reason = _CLEAR.reason
-        steps.append(_CLEAR)
+        done = (*done, _CLEAR) if trail else done
     else:
         why = capped or f"no rule shares it with {r.slug}"
-        return _decision(ev, r, False, f"not shared: {why} (default deny)", steps)
-    fields = _field_actions(ev, cp, publisher, r, on_object, grants, restricts)
+        return _decision(ev, r, False, f"not shared: {why} (default deny)", done)
+    fields = _field_actions(ev, cp, publisher, rd, on_object, grants, restricts)
     withhold = _must_withhold(ev, fields) if fields else None
     if withhold:
-        steps.append(Step("fields", None, True, "withhold", withhold))
-        return _decision(ev, r, False, withhold, steps)
-    return _decision(ev, r, True, reason, steps, fields, _refs(ev, grants))
+        if trail:
+            done = (*done, Step("fields", None, True, "withhold", withhold))
+        return _decision(ev, r, False, withhold, done)
+    refs = _refs(ev) if needs_refs or not grants else None
+    return _decision(ev, r, True, reason, done, fields, refs)
 
 
-_FULL: dict[str, Any] = {"removed_refs": MappingProxyType({}), "full": True}
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+_NO_REMOVED: Mapping[str, frozenset[str]] = MappingProxyType({})
+_NO_REFS: tuple[tuple[str, ...], Mapping[str, RefField]] = ((), _EMPTY)
 
 
 def _merge(fields: dict[str, FieldAction], selector: str, action: FieldAction) -> None:
@@ -207,22 +336,23 @@ def _field_actions(
     ev: _Object,
     cp: CompiledPolicy,
     publisher: Party,
-    r: Party,
+    rd: _Reader,
     on_object: bool,
     grants: list[CompiledRule],
     restricts: list[CompiledRule],
 ) -> dict[str, FieldAction]:
     fields: dict[str, FieldAction] = {}
     for rule in (*grants, *restricts):
-        for selector, action in rule.fields:
+        if not rule.fields:
+            continue
+        for selector, fa in rd.field_actions(rule):
             if _present(ev, selector):
-                reason = f"{action.value} for {r.slug}"
-                _merge(fields, selector, FieldAction(action, reason, rule.label))
+                _merge(fields, selector, fa)
     rank = TLP_RANK[ev.tlp]
     for level, selectors in ev.ctx.granular:
         if TLP_RANK[level] <= rank:
             continue
-        refusal = _level_refusal(ev, cp, publisher, r, on_object, level)
+        refusal = _level_refusal(ev, cp, publisher, rd, on_object, level)
         if refusal is None:
             continue
         marking = FieldAction(Action.REDACT, refusal, f"granular marking TLP:{level.upper()}")
@@ -241,7 +371,7 @@ def _field_actions(
 
 
 def _level_refusal(
-    ev: _Object, cp: CompiledPolicy, publisher: Party, r: Party, on_object: bool, level: str
+    ev: _Object, cp: CompiledPolicy, publisher: Party, rd: _Reader, on_object: bool, level: str
 ) -> str | None:
     """Why a part of the object marked `level` may not reach `r`; None if some rule shares it."""
     candidates = ev.by_level.get(level)
@@ -251,10 +381,11 @@ def _level_refusal(
             for rule, ok in zip(cp.rules, ev.other, strict=True)
             if ok and (rule.tlp is None or level in rule.tlp) and rule.effect != "restrict"
         )
+    r = rd.party
     refusals: list[str] = []
     shared = False
     for rule in candidates:
-        named = rule.names(r, on_object)
+        named = rd.named(rule, on_object)
         if named is None:
             continue
         if rule.effect == "deny":  # (one without TLP levels has withheld the whole object)
@@ -288,15 +419,14 @@ def _must_withhold(ev: _Object, fields: Mapping[str, FieldAction]) -> str | None
     return f"withheld: {problem}" if problem else None
 
 
-def _refs(ev: _Object, grants: list[CompiledRule]) -> dict[str, Any]:
-    """requires_refs/prune_refs, unless every granting rule says require_refs: false."""
-    if grants and not any(rule.require_refs for rule in grants):
-        return {}
+def _refs(ev: _Object) -> tuple[tuple[str, ...], Mapping[str, RefField]] | None:
+    """requires_refs/prune_refs (the caller skips this if every granting rule says
+    require_refs: false)."""
     if ev.refs is None:
         refs = ev.ctx.refs
         requires = tuple(f.ids[0] for f in refs.values() if f.single and f.required)
         prune: dict[str, RefField] = {
             p: f for p, f in refs.items() if not (f.single and f.required)
         }
-        ev.refs = {"requires_refs": requires, "prune_refs": MappingProxyType(prune)} if refs else {}
+        ev.refs = (requires, MappingProxyType(prune)) if refs else _NO_REFS
     return ev.refs

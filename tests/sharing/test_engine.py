@@ -268,3 +268,32 @@ def test_changed_copy_of_policy_is_recompiled() -> None:
     assert not verdict(obj, narrowed, "ne-cclt").granted
     assert verdict(obj, pol, "ne-cclt").granted
     assert pol == policy(share("sahel"))  # compiling leaves no trace on the model
+
+
+def test_without_trail_the_decision_is_the_same() -> None:
+    obj = sdo(tlp="amber", granular={"red": ["description"]}, red_for=("ne-cclt",))
+    pol = policy(
+        share("sahel"),
+        share("red", {"named_on_object": True}, match={"tlp": ["red"]}),
+        share("interpol", {"tenants": ["interpol"]}, fields={"external_references": "redact"}),
+        {"name": "no-cted", "effect": "deny", "recipients": {"tenants": ["cted"]}},
+    )
+    c = ctx(obj)
+    for p in parties().values():
+        full = decide(obj, c, pol, party("ml-cnlt"), p)
+        assert full.trail
+        assert decide(obj, c, pol, party("ml-cnlt"), p, trail=False) == full._replace(trail=())
+
+
+def test_decide_all_follows_a_change_of_recipients_or_policy() -> None:
+    obj = sdo(tlp="green")
+    c = ctx(obj)
+    some = [party("ne-cclt"), party("interpol")]
+    others = [party("gh-ctfc"), party("ne-cclt")]
+    sahel = policy(share("sahel"))
+    everyone = policy(share("all", {"everyone": True}))
+    for pol, readers in ((sahel, some), (sahel, others), (everyone, others), (sahel, others)):
+        together = decide_all(obj, c, pol, party("ml-cnlt"), readers)
+        assert list(together) == [p.tenant_id for p in readers]
+        for p in readers:
+            assert together[p.tenant_id] == decide(obj, c, pol, party("ml-cnlt"), p)

@@ -11,7 +11,7 @@ from hub.demo import Publisher, build_sample
 from hub.sharing.apply import apply_field_actions
 from hub.sharing.context import object_context
 from hub.sharing.decision import Action, Decision, resolve_references
-from hub.sharing.engine import decide_all
+from hub.sharing.engine import Decider, decide_all
 from hub.sharing.floor import TLP_RANK
 from hub.stix import validate_object
 from tests.sharing.helpers import (
@@ -153,3 +153,30 @@ def _granular(obj: dict[str, Any]) -> Iterator[tuple[str, list[str]]]:
         level = TLP_MARKING_IDS.get(gm["marking_ref"])
         if level:
             yield level, gm["selectors"]
+
+
+def test_a_reused_decider_without_trail_decides_alike(
+    decided: list[tuple[str, dict[str, Any], dict[int, Decision]]],
+) -> None:
+    """One Decider per publisher over the whole sample, as the write path uses it: the same
+    decisions (references resolved too) as deciding each object afresh, with an empty trail."""
+    everyone = list(parties().values())
+    deciders = {
+        slug: Decider(example_policies()[slug], party(slug), everyone)
+        for slug in {s for s, _, _ in decided}
+    }
+    ids = [o["id"] for _, o, _ in decided]
+    for n, (slug, obj, decisions) in enumerate(decided):
+        c = object_context(obj, collection="shared-exchange", now=NOW)
+        bare = deciders[slug].decide_all(obj, c, trail=False)
+        assert bare.keys() == decisions.keys()
+        for tenant_id, d in decisions.items():
+            assert bare[tenant_id] == d._replace(trail=())
+            seen = set(ids[: n + tenant_id % 7])  # an arbitrary, recipient-dependent view
+            full = resolve_references(d, seen.__contains__)
+            assert resolve_references(bare[tenant_id], seen.__contains__) == full._replace(trail=())
+            if full.granted:
+                assert bare[tenant_id].granted and (
+                    resolve_references(bare[tenant_id], seen.__contains__).profile()
+                    == full.profile()
+                )
