@@ -20,8 +20,9 @@ run: $(STAMP)
 	$(HUB) demo
 	$(HUB) serve
 
+# Two workers: every test builds its own world (database, live server), so they share nothing.
 test: $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
