@@ -14,11 +14,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from hub.store.models import Collection, Grant, ObjectVersion, ObjectView, Tenant
+from hub.store.models._base import json_text
 from hub.store.sealed import PageRow, Protection, protection_row
 from hub.types import TenantScope
 
@@ -181,17 +181,6 @@ _GRANT_COLUMNS = (
 _VIEW_COLUMNS = ("version_seq", "digest", "profile", "body")
 
 
-def _json(value: Any) -> str | None:
-    """A JSON column's bound value (what :class:`JsonDocument` binds), for driver-level rows."""
-    if value is None:
-        return None
-    if isinstance(value, bytes):
-        return value.decode()
-    if isinstance(value, str):
-        return value
-    return orjson.dumps(value).decode()
-
-
 def _insert_many(
     session: Session, table: sa.Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
 ) -> None:
@@ -232,12 +221,12 @@ def insert_versions(
             v.owner_id,
             v.tlp,
             v.revoked,
-            _json(v.body),
-            _json(v.sealed),
+            json_text(v.body),
+            json_text(v.sealed),
             v.wrapped_key,
             v.key_id,
             v.mac,
-            _json(v.recipients),
+            json_text(v.recipients),
         )
         for i, v in enumerate(versions)
     ]
@@ -287,7 +276,8 @@ def insert_views(
     """
     if not views:
         return []
-    _insert_many(session, W, _VIEW_COLUMNS, [(v, d, _json(p), _json(b)) for v, d, p, b in views])
+    values = [(v, d, json_text(p), json_text(b)) for v, d, p, b in views]
+    _insert_many(session, W, _VIEW_COLUMNS, values)
     keys: dict[tuple[int, str], int] = {}
     version_seqs = sorted({v[0] for v in views})
     for i in range(0, len(version_seqs), _CHUNK):

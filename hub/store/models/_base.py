@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 from sqlmodel import SQLModel
 
-__all__ = ["BigId", "JsonDocument", "JsonList", "metadata"]
+__all__ = ["BigId", "JsonDocument", "JsonList", "json_text", "metadata"]
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -25,6 +25,17 @@ metadata.naming_convention = NAMING_CONVENTION
 
 #: 64-bit integer primary keys on PostgreSQL; SQLite only auto-increments INTEGER.
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+def json_text(value: Any) -> str | None:
+    """What a JSON column binds: stored bytes or text as they are, anything else as orjson."""
+    if value is None:
+        return None
+    if isinstance(value, bytes):
+        return value.decode()
+    if isinstance(value, str):
+        return value
+    return orjson.dumps(value).decode()
 
 
 class JsonDocument(sa.types.TypeDecorator[Any]):
@@ -44,16 +55,7 @@ class JsonDocument(sa.types.TypeDecorator[Any]):
         return dialect.type_descriptor(sa.Text())
 
     def bind_processor(self, dialect: Dialect) -> Any:
-        def process(value: Any) -> Any:
-            if value is None:
-                return None
-            if isinstance(value, bytes):
-                return value.decode()
-            if isinstance(value, str):
-                return value
-            return orjson.dumps(value).decode()
-
-        return process
+        return json_text
 
     def result_processor(self, dialect: Dialect, coltype: object) -> Any:
         def process(value: Any) -> Any:
