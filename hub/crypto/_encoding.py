@@ -62,7 +62,12 @@ def encode_context(label: str, *parts: str | int | bytes) -> bytes:
     Integers are encoded as their decimal text; every position of a given label has one fixed
     type, so the text form cannot collide with a string at the same position.
     """
-    return _FORMAT_BYTES + _lp(label) + b"".join(_lp(p) for p in parts)
+    out = [_FORMAT_BYTES, _lp(label)]
+    for p in parts:
+        raw = p if isinstance(p, bytes) else str(p).encode()
+        out.append(_pack_len(len(raw)))
+        out.append(raw)
+    return b"".join(out)
 
 
 def canonical_json(value: Any) -> bytes:

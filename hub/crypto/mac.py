@@ -21,7 +21,7 @@ import hmac
 from collections.abc import Mapping
 from typing import Any
 
-from hub.crypto._encoding import FORMAT, b64d, b64e, canonical_json, encode_context
+from hub.crypto._encoding import FORMAT, b64d, b64e, canonical_json
 from hub.crypto.errors import DecryptionFailed
 from hub.crypto.tenant_keys import TenantRoot
 
@@ -31,7 +31,7 @@ MAC_ALG = "HS256"
 
 
 def _tag(root: TenantRoot, fields: Mapping[str, Any]) -> bytes:
-    msg = encode_context("row-mac", root.tenant_id, root.key_id) + canonical_json(dict(fields))
+    msg = root.mac_prefix + canonical_json(fields if type(fields) is dict else dict(fields))
     return hmac.digest(root.mac_key, msg, "sha256")
 
 

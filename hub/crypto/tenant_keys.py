@@ -100,7 +100,7 @@ class TenantKey:
 class TenantRoot:
     """A tenant's HKDF root: row-MAC and blind-index keys derive from it (RFC 5869)."""
 
-    __slots__ = ("_index_keys", "_mac_key", "_root", "key_id", "state", "tenant_id")
+    __slots__ = ("_index_keys", "_mac_key", "_root", "key_id", "mac_prefix", "state", "tenant_id")
 
     def __init__(self, tenant_id: int, key_id: str, root: bytes, state: str = "active") -> None:
         self.tenant_id = tenant_id
@@ -109,6 +109,8 @@ class TenantRoot:
         self._root = root
         self._mac_key: bytes | None = None
         self._index_keys: dict[str, bytes] = {}
+        #: The first bytes of every row-MAC message under this root (hub.crypto.mac).
+        self.mac_prefix = encode_context("row-mac", tenant_id, key_id)
 
     def __repr__(self) -> str:
         return f"TenantRoot(tenant_id={self.tenant_id}, key_id={self.key_id!r}, key=***)"

@@ -29,7 +29,7 @@ from hub.crypto.mac import mac_key_id
 from hub.crypto.pointer import from_property
 from hub.crypto.tenant_keys import PURPOSE_KEK, PURPOSE_ROOT
 from hub.objects.protection import FieldProtection, protection_for
-from hub.objects.sealing import mac_fields, seal, sealed_properties, unseal
+from hub.objects.sealing import DataKeys, mac_fields, seal, sealed_properties, unseal
 from hub.sharing.apply import apply_profile
 from hub.sharing.decision import FieldProfile
 from hub.sharing.protect import protected_properties
@@ -80,7 +80,7 @@ def _shredded(session: Session, owner_id: int, mac: object) -> bool:
     return row is not None and row.tenant_id == owner_id and row.state == "destroyed"
 
 
-def _open(session: Session, prot: FieldProtection, item: Item, row: Any) -> None:
+def _open(session: Session, prot: FieldProtection, keys: DataKeys, item: Item, row: Any) -> None:
     item.guarded = row.mac is not None
     try:
         if row.mac is None:  # ciphertexts without a MAC: the hub never writes that
@@ -95,7 +95,7 @@ def _open(session: Session, prot: FieldProtection, item: Item, row: Any) -> None
             recipients=row.recipients,
         )
         prot.keys.verify_row_mac(row.owner_id, fields, row.mac)
-        item.obj = unseal(prot.keys, row.owner_id, item.obj, row.sealed or {}, row.wrapped_key)
+        item.obj = unseal(keys, row.owner_id, item.obj, row.sealed or {}, row.wrapped_key)
         item.sealed = sealed_properties(row.sealed)
     except DecryptionFailed:
         if _shredded(session, row.owner_id, row.mac):
@@ -120,6 +120,7 @@ def prepare_items(session: Session, audience: Audience, items: Sequence[Item]) -
         return
     rows = sealed_repo.protection_of(session, [i.version_seq for i in pending])
     prot: FieldProtection | None = None
+    keys: DataKeys | None = None
     keyed: dict[int, bool] = {}
     for item in pending:
         item.sealed = frozenset()
@@ -129,7 +130,8 @@ def prepare_items(session: Session, audience: Audience, items: Sequence[Item]) -
         item.tlp = row.tlp
         if row.mac is not None or row.sealed:
             prot = prot or protection_for(session)
-            _open(session, prot, item, row)
+            keys = keys or DataKeys(prot.keys)
+            _open(session, prot, keys, item, row)
         if not item.trusted or item.shredded or audience.system:
             continue
         prot = prot or protection_for(session)
@@ -169,6 +171,7 @@ def protection_updates(
         return []
     owner = audience.publisher.tenant_id
     prot: FieldProtection | None = None
+    keys: DataKeys | None = None
     keyed: bool | None = None
     updates: list[tuple[Item, sealed_repo.ProtectionUpdate]] = []
     stored = sealed_repo.protection_of(
@@ -201,9 +204,8 @@ def protection_updates(
             row = stored[item.version_seq]
             old = {k: v for k, v in item.obj.items() if k not in (item.sealed or ())}
             wrapped = None if row.wrapped_key is None else bytes(row.wrapped_key)
-            reseal = seal(
-                prot.keys, owner, old, item.to_seal, wrapped_key=wrapped, sealed=row.sealed
-            )
+            keys = keys or DataKeys(prot.keys)
+            reseal = seal(keys, owner, old, item.to_seal, wrapped_key=wrapped, sealed=row.sealed)
         fields = mac_fields(
             clear=clear,
             object_id=item.object_id,

@@ -23,7 +23,7 @@ from hub.errors import Forbidden, NotFound
 from hub.objects.grants import Audience, Item, load_audience, next_dates, plan_grants, write_grants
 from hub.objects.guard import protection_updates
 from hub.objects.protection import FieldProtection, protection_for
-from hub.objects.sealing import seal
+from hub.objects.sealing import DataKeys, seal
 from hub.sharing.floor import effective_tlp
 from hub.sharing.protect import protected_properties
 from hub.stix import TLP_MARKING_IDS, StixValidationError, validate_object
@@ -147,9 +147,10 @@ def _seal(
     protect: Mapping[str, Sequence[str]],
 ) -> None:
     """Seal each candidate's protected properties: its stored body becomes the clear rest."""
+    keys = DataKeys(protection.keys)
     for cand in candidates:
         props = protected_properties(cand.obj, protect)
-        sealed = seal(protection.keys, owner, cand.obj, props) if props else None
+        sealed = seal(keys, owner, cand.obj, props) if props else None
         cand.sealed = frozenset(props) if sealed is not None else frozenset()
         new = cand.new
         if sealed is None:

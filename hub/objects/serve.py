@@ -32,7 +32,7 @@ from hub.crypto import EXTENSION_ID, DecryptionFailed, InvalidValue, RecipientSe
 from hub.crypto import pointer as jp
 from hub.crypto.delivery import RecipientKey
 from hub.objects.protection import FieldProtection, protection_for, recipient_for
-from hub.objects.sealing import mac_fields, sealed_properties, unseal
+from hub.objects.sealing import DataKeys, mac_fields, sealed_properties, unseal
 from hub.sharing.apply import apply_profile
 from hub.sharing.decision import FieldProfile, SharingError
 from hub.store.sealed import PageRow, Protection
@@ -129,6 +129,7 @@ class _Renderer:
         self.session = session
         self.scope = scope
         self.protection = protection
+        self.data_keys = DataKeys(protection.keys)
         self.failures: list[Protection] = []
         self._recipient: Any = _UNSET
 
@@ -171,7 +172,7 @@ class _Renderer:
         recipient = self.recipient() if profile.encrypt else None
         if recipient is None:
             skip.update(s for s in profile.encrypt if "." not in s)
-        full = unseal(keys, p.owner_id, clear, p.sealed or {}, p.wrapped_key, skip=skip)
+        full = unseal(self.data_keys, p.owner_id, clear, p.sealed or {}, p.wrapped_key, skip=skip)
         if profile.is_full:
             return full
         served = apply_profile(full, profile)

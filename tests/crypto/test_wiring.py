@@ -323,3 +323,33 @@ def test_switched_off_for_measurement_fields_stay_in_clear(encryption_off: World
     assert row.sealed is None and row.mac is None
     (ghana,) = read_objects(world.db, "gh-ctfc", "shared-exchange", obj["id"])
     assert ghana == obj
+
+
+def test_one_publication_shares_a_data_key_yet_each_version_opens_alone(
+    policy_world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Versions sealed together share a data key, at most VERSIONS_PER_DATA_KEY of them; every
+    ciphertext still binds its own object, so each reads back as published and no other."""
+    from hub.objects import sealing
+
+    monkeypatch.setattr(sealing, "VERSIONS_PER_DATA_KEY", 2)
+    world = policy_world
+    objs = [_secret_indicator(world, description=f"case {i}") for i in range(5)]
+    publish(world, "ng-nctc", objs, "shared-exchange")
+    rows = [version_row(world.db, o["id"]) for o in objs]
+    wrapped = [bytes(r.wrapped_key) for r in rows]
+    assert wrapped[0] == wrapped[1] and wrapped[2] == wrapped[3]
+    assert len(set(wrapped)) == 3  # 2 + 2 + 1
+    for obj in objs:
+        (got,) = read_objects(world.db, "gh-ctfc", "shared-exchange", obj["id"])
+        assert got["description"] == obj["description"]
+    a, b = rows[0], rows[1]  # same data key: b's ciphertext moved into a must still fail
+    _tamper(
+        world.db,
+        "UPDATE object_version SET sealed = (SELECT sealed FROM object_version WHERE seq = :b) "
+        "WHERE seq = :a",
+        a=a.seq,
+        b=b.seq,
+    )
+    (got,) = read_objects(world.db, "gh-ctfc", "shared-exchange", objs[0]["id"])
+    assert "description" not in got and "case 1" not in json.dumps(got)
