@@ -19,7 +19,13 @@ def get_hub(request: Request) -> Hub:
     return hub
 
 
-HubDep = Annotated[Hub, Depends(get_hub)]
+async def _hub(request: Request) -> Hub:
+    # `async`: FastAPI runs a plain `def` dependency in a worker thread, a hop that costs more
+    # than this attribute lookup.
+    return get_hub(request)
+
+
+HubDep = Annotated[Hub, Depends(_hub)]
 
 
 def get_session(hub: HubDep) -> Iterator[Session]:

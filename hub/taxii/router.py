@@ -25,8 +25,8 @@ __all__ = ["API_ROOT", "router"]
 API_ROOT = "/taxii2/hub/"
 
 
-def _accept(request: Request) -> None:
-    check_accept(request.headers.get("accept"))
+async def _accept(request: Request) -> None:
+    check_accept(request.headers.get("accept"))  # pure: no worker-thread hop for it
 
 
 router = APIRouter(tags=["taxii"], dependencies=[Depends(_accept)])
