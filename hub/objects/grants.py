@@ -18,7 +18,13 @@ from typing import Any
 import orjson
 from sqlalchemy.orm import Session
 
-from hub.objects.guard import prepare_items, protect_plans, view_body, withheld_views
+from hub.objects.guard import (
+    prepare_items,
+    protect_plans,
+    protection_updates,
+    view_body,
+    withheld_views,
+)
 from hub.sharing.context import object_context
 from hub.sharing.decision import Decision, resolve_references
 from hub.sharing.engine import Decider
@@ -26,6 +32,7 @@ from hub.sharing.floor import Party
 from hub.sharing.policy import Policy
 from hub.store import objects as repo
 from hub.store import policies as policy_repo
+from hub.store import sealed as sealed_repo
 from hub.store.models import Collection
 from hub.store.tenants import (
     audience_tenant_ids,
@@ -84,6 +91,8 @@ class Item:
     guarded: bool = False  # the stored version has a row MAC
     shredded: bool = False  # its keys were destroyed: the clear remainder is all there is
     to_seal: frozenset[str] = frozenset()  # the policy protects more: sealed when written
+    stored_mac: str | None = None  # the row MAC and recipients stored with the version
+    stored_recipients: dict[str, str] | None = None
 
 
 @dataclass(slots=True)
@@ -126,7 +135,12 @@ def load_audience(
 
 
 def plan_grants(
-    session: Session, audience: Audience, items: Sequence[Item], now: datetime
+    session: Session,
+    audience: Audience,
+    items: Sequence[Item],
+    now: datetime,
+    *,
+    deciding: Sequence[int] = (),
 ) -> list[GrantPlan]:
     """Decide every reader's access to every item (TLP floor, the publisher's rules, references).
 
@@ -134,6 +148,8 @@ def plan_grants(
     Otherwise references are resolved against what each reader may already see, what this batch
     grants it, the tenants' identities and the hub's publications; a reader that may not see an
     object an item depends on does not get the item (STIX 2.1 §3.3 references never leak).
+    `deciding` names stored versions being decided again: their grants still in the table are
+    not what a reader "already sees".
     """
     plans = [GrantPlan(item) for item in items]
     if audience.system:
@@ -159,7 +175,7 @@ def plan_grants(
                 for ref_field in d.prune_refs.values():
                     refs.update(ref_field.ids)
     reader_ids = [r.tenant_id for r in audience.readers]
-    held = repo.granted_pairs(session, reader_ids, refs) if refs else set()
+    held = repo.granted_pairs(session, reader_ids, refs, excluding=deciding) if refs else set()
     public = tenant_identities(session) | repo.owned_by(session, operator_ids(session), refs)
     for plan, decisions in zip(plans, decided, strict=True):
         if not plan.item.trusted:
@@ -310,11 +326,61 @@ def reevaluate_versions(
         )
         for r in rows
     ]
-    seqs = [i.version_seq for i in items]
-    reuse = repo.grant_dates(session, seqs)
-    repo.delete_grants_of(session, seqs)
-    plans = plan_grants(session, audience, items, now)
-    return write_grants(session, audience, plans, {r.seq: r.date_added for r in rows}, reuse)
+    held = repo.grant_views(session, [i.version_seq for i in items])
+    plans = plan_grants(session, audience, items, now, deciding=list(held))
+    updates = {id(item): u for item, u in protection_updates(session, audience, plans)}
+    kept: list[int] = []
+    changed: list[GrantPlan] = []
+    for plan in plans:
+        update = updates.get(id(plan.item))
+        if _unchanged(plan, held.get(plan.item.version_seq, {}), update):
+            kept.append(plan.item.version_seq)
+        else:
+            changed.append(plan)
+    if kept:  # same readers, views and row MAC: only the policy they are in force under moves
+        repo.set_grants_policy(session, kept, audience.policy_seq)
+    if changed:
+        seqs = [p.item.version_seq for p in changed]
+        reuse = {
+            (reader, seq): date for seq in seqs for reader, (date, _) in held.get(seq, {}).items()
+        }
+        repo.delete_grants_of(session, seqs)
+        dates = {r.seq: r.date_added for r in rows}
+        write_grants(session, audience, changed, dates, reuse, protect=False)
+        stored = [updates[id(p.item)] for p in changed if id(p.item) in updates]
+        if stored:
+            sealed_repo.set_protection(session, stored)
+    return sum(len(p.views) for p in plans)
+
+
+def _unchanged(
+    plan: GrantPlan,
+    held: Mapping[int, tuple[int, str | None]],
+    update: sealed_repo.ProtectionUpdate | None,
+) -> bool:
+    """Would re-writing this version's grants, views and row MAC store what is stored already?
+
+    True only for a verified version with nothing newly sealed, the same readers with the same
+    field profiles (a view's body is a function of the version and its profile digest), and a
+    row MAC recomputed to the stored value (or none needed and none stored).
+    """
+    item = plan.item
+    if not item.trusted or item.shredded or item.to_seal:
+        return False
+    if len(held) != len(plan.views):
+        return False
+    for reader, view in plan.views.items():
+        old = held.get(reader)
+        if old is None or old[1] != (view[0] if view is not None else None):
+            return False
+    if update is None:
+        return item.stored_mac is None
+    return (
+        update.body is None
+        and not update.forget
+        and update.mac == item.stored_mac
+        and update.recipients == item.stored_recipients
+    )
 
 
 def content_hash(document: Mapping[str, Any]) -> str:

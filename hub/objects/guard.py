@@ -128,6 +128,7 @@ def prepare_items(session: Session, audience: Audience, items: Sequence[Item]) -
         if row is None:
             continue
         item.tlp = row.tlp
+        item.stored_mac, item.stored_recipients = row.mac, row.recipients
         if row.mac is not None or row.sealed:
             prot = prot or protection_for(session)
             keys = keys or DataKeys(prot.keys)

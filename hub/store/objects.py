@@ -33,7 +33,7 @@ __all__ = [
     "delete_grants_of",
     "delete_versions",
     "existing_versions",
-    "grant_dates",
+    "grant_views",
     "granted_pairs",
     "insert_grants",
     "insert_versions",
@@ -47,6 +47,7 @@ __all__ = [
     "page_objects",
     "refresh_latest",
     "set_collection_clock",
+    "set_grants_policy",
     "version_owners",
 ]
 
@@ -290,18 +291,34 @@ def insert_views(
     return [keys[(v, d)] for v, d, _, _ in views]
 
 
-def grant_dates(session: Session, version_seqs: Sequence[int]) -> dict[tuple[int, int], int]:
-    """(reader, version_seq) → date_added of the grants of these versions."""
-    out: dict[tuple[int, int], int] = {}
+def grant_views(
+    session: Session, version_seqs: Sequence[int]
+) -> dict[int, dict[int, tuple[int, str | None]]]:
+    """version_seq → reader → (date_added, view digest or None) of the grants of these versions
+    (every version asked for is a key, with no readers if it has no grant)."""
+    out: dict[int, dict[int, tuple[int, str | None]]] = {int(s): {} for s in version_seqs}
     for i in range(0, len(version_seqs), _CHUNK):
         rows = session.execute(
-            sa.select(G.c.reader_id, G.c.version_seq, G.c.date_added).where(
-                G.c.version_seq.in_(list(version_seqs[i : i + _CHUNK]))
-            )
+            sa.select(G.c.version_seq, G.c.reader_id, G.c.date_added, W.c.digest)
+            .select_from(G.outerjoin(W, W.c.seq == G.c.view_seq))
+            .where(G.c.version_seq.in_(list(version_seqs[i : i + _CHUNK])))
         )
         for r in rows:
-            out[(int(r[0]), int(r[1]))] = int(r[2])
+            out[int(r[0])][int(r[1])] = (int(r[2]), r[3])
     return out
+
+
+def set_grants_policy(session: Session, version_seqs: Sequence[int], policy_seq: int) -> None:
+    """Put the grants of these versions in force under `policy_seq` (rows already so: untouched)."""
+    for i in range(0, len(version_seqs), _CHUNK):
+        session.execute(
+            sa.update(G)
+            .where(
+                G.c.version_seq.in_(list(version_seqs[i : i + _CHUNK])),
+                G.c.policy_seq != policy_seq,
+            )
+            .values(policy_seq=policy_seq)
+        )
 
 
 def delete_grants_of(session: Session, version_seqs: Sequence[int]) -> None:
@@ -313,18 +330,24 @@ def delete_grants_of(session: Session, version_seqs: Sequence[int]) -> None:
 
 
 def granted_pairs(
-    session: Session, reader_ids: Sequence[int], object_ids: Iterable[str]
+    session: Session,
+    reader_ids: Sequence[int],
+    object_ids: Iterable[str],
+    *,
+    excluding: Sequence[int] = (),
 ) -> set[tuple[int, str]]:
-    """(reader, object id) pairs for which the reader holds a grant, in any collection."""
+    """(reader, object id) pairs for which the reader holds a grant, in any collection, not
+    counting the grants of the versions `excluding` names."""
     ids = sorted(set(object_ids))
+    skip = frozenset(excluding)
     out: set[tuple[int, str]] = set()
     for i in range(0, len(ids), _CHUNK):
         rows = session.execute(
-            sa.select(G.c.reader_id, G.c.object_id)
-            .where(G.c.object_id.in_(ids[i : i + _CHUNK]), G.c.reader_id.in_(list(reader_ids)))
-            .distinct()
+            sa.select(G.c.reader_id, G.c.object_id, G.c.version_seq).where(
+                G.c.object_id.in_(ids[i : i + _CHUNK]), G.c.reader_id.in_(list(reader_ids))
+            )
         )
-        out.update((int(r[0]), str(r[1])) for r in rows)
+        out.update((int(r[0]), str(r[1])) for r in rows if int(r[2]) not in skip)
     return out
 
 
