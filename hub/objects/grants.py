@@ -26,7 +26,7 @@ from hub.objects.guard import (
     withheld_views,
 )
 from hub.sharing.context import object_context
-from hub.sharing.decision import Decision, resolve_references
+from hub.sharing.decision import Decision, FieldProfile, resolve_references
 from hub.sharing.engine import Decider
 from hub.sharing.floor import Party
 from hub.sharing.policy import Policy
@@ -46,6 +46,7 @@ __all__ = [
     "Audience",
     "GrantPlan",
     "Item",
+    "View",
     "load_audience",
     "plan_grants",
     "reevaluate_collection",
@@ -95,12 +96,35 @@ class Item:
     stored_recipients: dict[str, str] | None = None
 
 
+class View:
+    """A reader's view of a version: its field profile, and the body it serves, made on first
+    use (a re-evaluation that changes nothing never needs it)."""
+
+    __slots__ = ("_body", "digest", "item", "profile")
+
+    def __init__(self, item: Item, profile: FieldProfile) -> None:
+        self.item = item
+        self.profile = profile
+        self.digest = profile.digest
+        self._body: bytes | None = None
+
+    def __repr__(self) -> str:
+        return f"View({self.item.object_id!r}, {self.digest!r})"
+
+    @property
+    def body(self) -> bytes:
+        """The stored JSON of the version with the profile applied (and sealed fields out)."""
+        if self._body is None:
+            self._body = view_body(self.item, self.profile)
+        return self._body
+
+
 @dataclass(slots=True)
 class GrantPlan:
-    """What one version's readers get: reader id → None (as published) or a view body."""
+    """What one version's readers get: reader id → None (as published) or a :class:`View`."""
 
     item: Item
-    views: dict[int, tuple[str, dict[str, Any], bytes] | None] = field(default_factory=dict)
+    views: dict[int, View | None] = field(default_factory=dict)
 
 
 def _policy(document: Mapping[str, Any], content_hash: str) -> Policy:
@@ -180,7 +204,7 @@ def plan_grants(
     for plan, decisions in zip(plans, decided, strict=True):
         if not plan.item.trusted:
             plan.views = withheld_views(audience, plan.item)
-        bodies: dict[str, bytes] = {}  # readers with one profile share one view
+        shared: dict[str, View] = {}  # readers with one profile share one view
         for reader_id, d in decisions.items():
             if not d.granted:
                 continue
@@ -197,11 +221,10 @@ def plan_grants(
             if d.full or profile.is_full:
                 plan.views[reader_id] = None
             else:
-                digest = profile.digest
-                body = bodies.get(digest)
-                if body is None:
-                    body = bodies[digest] = view_body(plan.item, profile)
-                plan.views[reader_id] = (digest, profile.to_json(), body)
+                view = shared.get(profile.digest)
+                if view is None:
+                    view = shared[profile.digest] = View(plan.item, profile)
+                plan.views[reader_id] = view
     return plans
 
 
@@ -243,9 +266,11 @@ def write_grants(
     new_views = []
     for plan in plans:
         for view in plan.views.values():
-            if view is not None and (plan.item.version_seq, view[0]) not in views:
-                views[(plan.item.version_seq, view[0])] = -1
-                new_views.append((plan.item.version_seq, *view))
+            if view is not None and (plan.item.version_seq, view.digest) not in views:
+                views[(plan.item.version_seq, view.digest)] = -1
+                new_views.append(
+                    (plan.item.version_seq, view.digest, view.profile.to_json(), view.body)
+                )
     for (version_seq, digest), seq in zip(
         [(v[0], v[1]) for v in new_views], repo.insert_views(session, new_views), strict=True
     ):
@@ -276,7 +301,7 @@ def write_grants(
                     is_latest=it.object_id in only_versions,
                     owner_id=audience.publisher.tenant_id,
                     policy_seq=audience.policy_seq,
-                    view_seq=views[(it.version_seq, view[0])] if view is not None else None,
+                    view_seq=views[(it.version_seq, view.digest)] if view is not None else None,
                 )
             )
     repo.insert_grants(session, col.id, grants)
@@ -371,7 +396,7 @@ def _unchanged(
         return False
     for reader, view in plan.views.items():
         old = held.get(reader)
-        if old is None or old[1] != (view[0] if view is not None else None):
+        if old is None or old[1] != (view.digest if view is not None else None):
             return False
     if update is None:
         return item.stored_mac is None

@@ -17,7 +17,7 @@ whose keys were crypto-shredded is kept as its clear remainder, the ciphertexts 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -183,7 +183,7 @@ def protection_updates(
         if not item.trusted:
             continue
         props = sealed_now(item)
-        encrypting = any(v is not None and v[1].get("encrypt") for v in plan.views.values())
+        encrypting = any(v is not None and v.profile.encrypt for v in plan.views.values())
         needed = bool(props)
         if not needed and encrypting:
             prot = prot or protection_for(session)
@@ -198,7 +198,11 @@ def protection_updates(
                 updates.append((item, forget))
             continue
         prot = prot or protection_for(session)
-        recipients = {str(r): (v[0] if v else "") for r, v in plan.views.items()}
+        recipients = {str(r): (v.digest if v else "") for r, v in plan.views.items()}
+        if _mac_holds(prot, owner, item, recipients):
+            mac = item.stored_mac
+            updates.append((item, sealed_repo.ProtectionUpdate(item.version_seq, mac, recipients)))
+            continue
         clear = {k: v for k, v in item.obj.items() if k not in props}
         reseal = None
         if item.to_seal:  # seal what the policy newly protects, under the version's data key
@@ -226,3 +230,22 @@ def protection_updates(
             update.key_id = reseal.key_id
         updates.append((item, update))
     return updates
+
+
+def _mac_holds(
+    prot: FieldProtection, owner: int, item: Item, recipients: Mapping[str, str]
+) -> bool:
+    """Is the stored row MAC of a version verified just now what a new MAC would be?
+
+    It is when nothing it covers changed: the same recipients and profiles, nothing newly
+    sealed (the clear remainder, TLP and markings are the stored ones it was verified over),
+    and it was made under the owner's active root.
+    """
+    if not (item.guarded and item.trusted) or item.shredded or item.to_seal:
+        return False
+    if item.stored_recipients != recipients or item.stored_mac is None:
+        return False
+    try:
+        return mac_key_id(item.stored_mac) == prot.keys.tenant_root(owner).key_id
+    except DecryptionFailed:
+        return False

@@ -26,7 +26,15 @@ import orjson
 from sqlalchemy.orm import Session
 
 from hub.errors import NotFound
-from hub.objects.grants import Audience, GrantPlan, Item, content_hash, load_audience, plan_grants
+from hub.objects.grants import (
+    Audience,
+    GrantPlan,
+    Item,
+    View,
+    content_hash,
+    load_audience,
+    plan_grants,
+)
 from hub.objects.guard import prepare_items
 from hub.sharing.context import object_context
 from hub.sharing.decision import Decision, resolve_references
@@ -52,8 +60,8 @@ __all__ = ["explain_object", "preview_policy"]
 _VERSION, _CUR, _NEW, _CHANGED = range(4)
 
 
-def _view_key(view: tuple[str, dict[str, Any], bytes] | None) -> str | None:
-    return None if view is None else view[0]
+def _view_key(view: View | None) -> str | None:
+    return None if view is None else view.digest
 
 
 def preview_policy(
