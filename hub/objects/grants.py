@@ -191,13 +191,13 @@ def plan_grants(
             continue
         ctx = object_context(item.obj, collection=audience.collection.alias, now=now)
         decisions = decider.decide_all(item.obj, ctx, trail=False)  # verdicts and fields only
-        decided.append(decisions)
-        for reader_id, d in decisions.items():
-            if d.granted:
-                batch.add((reader_id, item.object_id))
-                refs.update(d.requires_refs)
-                for ref_field in d.prune_refs.values():
-                    refs.update(ref_field.ids)
+        granted = {r: d for r, d in decisions.items() if d.granted}  # (kept for a whole batch)
+        decided.append(granted)
+        for reader_id, d in granted.items():
+            batch.add((reader_id, item.object_id))
+            refs.update(d.requires_refs)
+            for ref_field in d.prune_refs.values():
+                refs.update(ref_field.ids)
     reader_ids = [r.tenant_id for r in audience.readers]
     held = repo.granted_pairs(session, reader_ids, refs, excluding=deciding) if refs else set()
     public = tenant_identities(session) | repo.owned_by(session, operator_ids(session), refs)

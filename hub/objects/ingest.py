@@ -20,7 +20,15 @@ from sqlalchemy.orm import Session
 from hub.audit import Actor, AuditEvent, AuditLog
 from hub.crypto import DecryptionFailed, KeyUnavailable
 from hub.errors import Forbidden, NotFound
-from hub.objects.grants import Audience, Item, load_audience, next_dates, plan_grants, write_grants
+from hub.objects.grants import (
+    Audience,
+    GrantPlan,
+    Item,
+    load_audience,
+    next_dates,
+    plan_grants,
+    write_grants,
+)
 from hub.objects.guard import protection_updates
 from hub.objects.protection import FieldProtection, protection_for
 from hub.objects.sealing import DataKeys, seal
@@ -37,7 +45,10 @@ from hub.store.tenants import collection_by_id
 from hub.timeutil import format_micros, micros
 from hub.types import TenantScope
 
-__all__ = ["Outcome", "Publisher", "ingest", "writable_collection"]
+__all__ = ["STORE_SLICE", "Outcome", "Publisher", "ingest", "writable_collection"]
+
+#: Versions decided and stored together within one publication's transaction.
+STORE_SLICE = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +137,7 @@ def _validate(
         owner_id=publisher.scope.tenant_id,
         tlp=info.tlp,
         revoked=info.revoked,
-        body=orjson.dumps(obj),
+        body="",  # the stored JSON: set once it is known what is sealed (_seal, _clear)
     )
     return _Candidate(obj, info.id, version_str, new), None
 
@@ -154,15 +165,22 @@ def _seal(
         cand.sealed = frozenset(props) if sealed is not None else frozenset()
         new = cand.new
         if sealed is None:
-            new.body, new.sealed, new.wrapped_key, new.key_id = (
-                orjson.dumps(cand.obj),
-                None,
-                None,
-                None,
-            )
+            new.body, new.sealed, new.wrapped_key, new.key_id = _text(cand.obj), None, None, None
         else:
-            new.body, new.sealed = sealed.body, sealed.sealed
+            new.body, new.sealed = _text(sealed.clear), sealed.sealed
             new.wrapped_key, new.key_id = sealed.wrapped_key, sealed.key_id
+
+
+def _clear(candidates: Sequence[_Candidate]) -> None:
+    """Store each candidate as published (nothing sealed)."""
+    for cand in candidates:
+        cand.new.body = _text(cand.obj)
+
+
+def _text(obj: Mapping[str, Any]) -> str:
+    """The JSON text to store. Text, not orjson's bytes: those hold a buffer of ~4 KiB whatever
+    their length, which for a 50 MB envelope held until the commit is hundreds of MiB."""
+    return orjson.dumps(obj).decode()
 
 
 def _store(
@@ -178,6 +196,9 @@ def _store(
 
     Decided before the versions are stored, so each version row is written once, with its row
     MAC (which binds the recipients); the items' `version_seq` is filled in after the insert.
+    All are decided together (a reference to an object later in the envelope resolves), then
+    stored :data:`STORE_SLICE` at a time, so the rows and view bodies of a 50 MB envelope are
+    never all held at once.
     """
     items = [
         Item(
@@ -193,6 +214,27 @@ def _store(
         for c in accepted
     ]
     plans = plan_grants(session, audience, items, now)
+    # An object with no other version in the collection: its grants are its readers' latest.
+    counts = Counter(c.object_id for c in accepted)
+    first = frozenset(o for o, n in counts.items() if n == 1 and o not in stored)
+    for i in range(0, len(plans), STORE_SLICE):
+        part = plans[i : i + STORE_SLICE]
+        _store_slice(
+            session, collection_id, audience, accepted[i : i + STORE_SLICE], part, start + i, first
+        )
+        for plan in part:
+            plan.views.clear()  # written: let their bodies go
+
+
+def _store_slice(
+    session: Session,
+    collection_id: str,
+    audience: Audience,
+    accepted: Sequence[_Candidate],
+    plans: Sequence[GrantPlan],
+    start: int,
+    first: frozenset[str],
+) -> None:
     macs: dict[int, sealed_repo.ProtectionUpdate] = {}
     later: list[tuple[Item, sealed_repo.ProtectionUpdate]] = []  # re-sealing: not at publication
     for item, update in protection_updates(session, audience, plans):
@@ -200,16 +242,13 @@ def _store(
             macs[id(item)] = update
         else:
             later.append((item, update))
-    for cand, item in zip(accepted, items, strict=True):
-        mac = macs.get(id(item))
+    for cand, plan in zip(accepted, plans, strict=True):
+        mac = macs.get(id(plan.item))
         if mac is not None:
             cand.new.mac, cand.new.recipients = mac.mac, mac.recipients
     seqs = repo.insert_versions(session, collection_id, [c.new for c in accepted], start)
-    for item, seq in zip(items, seqs, strict=True):
-        item.version_seq = seq
-    # An object with no other version in the collection: its grants are its readers' latest.
-    counts = Counter(c.object_id for c in accepted)
-    first = frozenset(o for o, n in counts.items() if n == 1 and o not in stored)
+    for plan, seq in zip(plans, seqs, strict=True):
+        plan.item.version_seq = seq
     dates = {seq: start + i for i, seq in enumerate(seqs)}
     write_grants(session, audience, plans, dates, only_versions=first, protect=False)
     for item, update in later:
@@ -258,6 +297,8 @@ def ingest(
             ) from None
         assert protect is not None
         _seal(protection, owner, candidates, protect[1])
+    else:
+        _clear(candidates)
 
     with db.write_session() as session:
         repo.lock_collection(session, collection_id)

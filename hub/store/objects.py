@@ -71,7 +71,7 @@ class NewVersion:
     owner_id: int
     tlp: str | None
     revoked: bool
-    body: bytes
+    body: bytes | str
     sealed: dict[str, str] | None = None
     wrapped_key: bytes | None = None
     key_id: str | None = None
