@@ -32,7 +32,7 @@ MAC_ALG = "HS256"
 
 def _tag(root: TenantRoot, fields: Mapping[str, Any]) -> bytes:
     msg = root.mac_prefix + canonical_json(fields if type(fields) is dict else dict(fields))
-    return hmac.digest(root.mac_key, msg, "sha256")
+    return root.mac(msg)
 
 
 def row_mac(root: TenantRoot, fields: Mapping[str, Any]) -> str:

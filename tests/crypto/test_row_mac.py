@@ -75,3 +75,21 @@ def test_another_tenants_key_or_a_forged_mac_fails() -> None:
     ):
         with pytest.raises(DecryptionFailed):
             verify_row_mac(ROOT, ROW, forged)
+
+
+@pytest.mark.parametrize("size", [0, 1, 63, 64, 65, 500, 4096])
+def test_the_mac_is_hmac_sha256_under_the_derived_key(size: int) -> None:
+    """The precomputed-pad HMAC equals RFC 2104 HMAC-SHA256 (the standard library's)."""
+    import hmac
+
+    root = TenantRoot(7, "t7-root-0001", os.urandom(32))
+    message = os.urandom(size)
+    assert root.mac(message) == hmac.digest(root.mac_key, message, "sha256")
+    assert root.mac(message) == root.mac(message)  # the pads are not consumed
+
+
+def test_the_mac_matches_rfc_4231_test_case_2() -> None:
+    root = TenantRoot(7, "t7-root-0001", os.urandom(32))
+    root._mac_key = b"Jefe"  # the RFC's key, in place of the HKDF-derived one
+    tag = root.mac(b"what do ya want for nothing?")
+    assert tag.hex() == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
