@@ -65,3 +65,23 @@ def malware(identity: str, *, tlp: str = "clear", **extra: Any) -> dict[str, Any
     }
     obj.update(extra)
     return obj
+
+
+def relationship(
+    identity: str, source_ref: str, target_ref: str, *, tlp: str = "green", **extra: Any
+) -> dict[str, Any]:
+    """A valid `indicates` relationship published by `identity`."""
+    obj: dict[str, Any] = {
+        "type": "relationship",
+        "spec_version": "2.1",
+        "id": new_id("relationship"),
+        "created": "2026-11-02T09:00:00.000Z",
+        "modified": "2026-11-02T09:00:00.000Z",
+        "created_by_ref": identity,
+        "relationship_type": "indicates",
+        "source_ref": source_ref,
+        "target_ref": target_ref,
+        "object_marking_refs": [TLP[tlp]],
+    }
+    obj.update(extra)
+    return obj

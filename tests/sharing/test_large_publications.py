@@ -3,7 +3,6 @@ whole, so a reference to an object later in the envelope resolves, and stored in
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import pytest
@@ -11,11 +10,10 @@ import pytest
 from hub.objects import ingest
 from tests.conftest import World
 from tests.crypto.wiring_support import publish, read_objects
-from tests.factories import indicator, malware
+from tests.factories import indicator, malware, relationship
 
 pytestmark = pytest.mark.postgres
 
-TS = "2026-01-05T10:00:00.000Z"
 POLICY: dict[str, Any] = {
     "tenant": "ng-nctc",
     "default_tlp": "amber",
@@ -37,18 +35,7 @@ def test_references_resolve_across_slices_and_order_is_kept(
     world.apply_policy(POLICY)
     me = world.scope("ng-nctc").identity_id
     ind, target = indicator(me, tlp="green"), malware(me, tlp="green")
-    rel = {
-        "type": "relationship",
-        "spec_version": "2.1",
-        "id": f"relationship--{uuid.uuid4()}",
-        "created": TS,
-        "modified": TS,
-        "created_by_ref": me,
-        "relationship_type": "indicates",
-        "source_ref": ind["id"],
-        "target_ref": target["id"],
-        "object_marking_refs": ind["object_marking_refs"],
-    }
+    rel = relationship(me, ind["id"], target["id"])
     fillers = [indicator(me, tlp="green") for _ in range(3)]
     envelope = [rel, *fillers, ind, target]  # the relationship first, its ends in later slices
     publish(world, "ng-nctc", envelope, "shared-exchange")

@@ -4,7 +4,6 @@ references included, even when both sit in the same batch."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import pytest
@@ -12,11 +11,9 @@ import sqlalchemy as sa
 
 from tests.conftest import World
 from tests.crypto.wiring_support import publish, read_objects
-from tests.factories import indicator, malware
+from tests.factories import indicator, malware, relationship
 
 pytestmark = pytest.mark.postgres
-
-TS = "2026-01-05T10:00:00.000Z"
 
 
 def _policy(description: str, types: list[str]) -> dict[str, Any]:
@@ -94,18 +91,7 @@ def test_a_policy_that_withdraws_a_reference_withholds_what_needs_it(world: Worl
     world.apply_policy(_policy("indicators and relationships", ["indicator", "relationship"]))
     ind = indicator(me, tlp="green")
     target = malware(me, tlp="clear")
-    rel = {
-        "type": "relationship",
-        "spec_version": "2.1",
-        "id": f"relationship--{uuid.uuid4()}",
-        "created": TS,
-        "modified": TS,
-        "created_by_ref": me,
-        "relationship_type": "indicates",
-        "source_ref": ind["id"],
-        "target_ref": target["id"],
-        "object_marking_refs": ind["object_marking_refs"],
-    }
+    rel = relationship(me, ind["id"], target["id"])
     publish(world, "ng-nctc", [target, ind, rel], "shared-exchange")  # one batch
     assert read_objects(world.db, "interpol", "shared-exchange", rel["id"])
 
