@@ -51,11 +51,11 @@ def _again(db: Database, collection_id: str) -> int:
 
 #: name -> (re-evaluate one collection, returning grants in force)
 #: The first run also seals the fields the hub protects by default (the bulk load stores them
-#: in clear and the tenants have keys); the second is the steady state: unseal, decide, re-MAC,
-#: and replace the stored views of the first.
+#: in clear and the tenants have keys); the second is the steady state: unseal, verify, decide,
+#: and keep every grant, view and MAC the decisions leave as they are.
 REEVALUATORS: dict[str, Callable[[Database, str], int]] = {
     "example policies applied: reevaluate_collection (1st, seals clear fields)": _policies,
-    "reevaluate_collection again (steady state, sealed, views replaced)": _again,
+    "reevaluate_collection again (steady state: unseal, decide, keep what is unchanged)": _again,
 }
 
 #: Objects of the small store where the steady state is also timed: replacing views deletes
