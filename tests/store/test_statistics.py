@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from hub.store import db as db_module
@@ -61,3 +62,14 @@ def test_postgresql_is_left_to_autovacuum() -> None:
     db = Database("postgresql://nobody@127.0.0.1:1/none")
     assert not db.engine.pool.dispatch.close  # no listener: nothing runs on close
     db.dispose()
+
+
+@pytest.mark.postgres
+def test_postgresql_sessions_plan_without_jit_compilation(db: Database) -> None:
+    """A keyset page at a million objects is estimated expensive enough for PostgreSQL to JIT-
+    compile it, ~30 ms for a sub-millisecond lookup: the hub's connections turn JIT off."""
+    if db.dialect != "postgresql":
+        pytest.skip("PostgreSQL only")
+    with db.session() as s:
+        assert s.execute(sa.text("SHOW jit")).scalar() == "off"
+        assert s.execute(sa.text("SELECT 1")).scalar() == 1  # the session is usable after it
